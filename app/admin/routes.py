@@ -1,0 +1,3 @@
+"""HTTP routes; each parses input, calls one service function, and shapes the result."""
+
+from app.admin import bp  # noqa: F401

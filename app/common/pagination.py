@@ -1,0 +1,31 @@
+"""?page=&per_page= pagination, shaped as {<items>, page, per_page, total, pages}."""
+
+from flask import request
+
+from app.errors import ValidationFailed
+
+DEFAULT_PER_PAGE = 20
+MAX_PER_PAGE = 100
+
+
+def page_args():
+    """(page, per_page) from the query string; per_page is capped, bad values are a 400."""
+    page = positive_int_arg("page", 1)
+    per_page = min(positive_int_arg("per_page", DEFAULT_PER_PAGE), MAX_PER_PAGE)
+    return page, per_page
+
+
+def positive_int_arg(name, default):
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    if not raw.isdigit() or int(raw) < 1:
+        raise ValidationFailed(
+            f"{name} must be a positive integer.", fields={name: ["must be a positive integer"]}
+        )
+    return min(int(raw), 10**9)
+
+
+def page_envelope(key, items, page, per_page, total):
+    pages = (total + per_page - 1) // per_page if total else 0
+    return {key: items, "page": page, "per_page": per_page, "total": total, "pages": pages}

@@ -1,0 +1,147 @@
+"""Application settings. The only module that reads os.environ; `.env` is loaded first."""
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = BASE_DIR / "instance"
+load_dotenv(BASE_DIR / ".env")
+
+DEV_SECRET = "dev-secret-change-me"  # noqa: S105  (ProductionConfig refuses it)
+DEV_SALT = "dev-salt-change-me"
+
+
+def env(name, default=None):
+    value = os.environ.get(name)
+    return default if value in (None, "") else value
+
+
+def env_bool(name, default):
+    value = env(name)
+    if value is None:
+        return default
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def env_int(name, default):
+    return int(env(name, default))
+
+
+def default_database_url():
+    return f"sqlite:///{INSTANCE_DIR / 'tapestry.db'}"
+
+
+class Config:
+    SECRET_KEY = env("SECRET_KEY", DEV_SECRET)
+    JWT_SECRET_KEY = env("JWT_SECRET_KEY", SECRET_KEY)
+    SECURITY_PASSWORD_SALT = env("SECURITY_PASSWORD_SALT", DEV_SALT)
+    DEBUG = env_bool("DEBUG", False)
+
+    SQLALCHEMY_DATABASE_URI = env("DATABASE_URL", default_database_url())
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLITE_BUSY_TIMEOUT_MS = env_int("SQLITE_BUSY_TIMEOUT_MS", 30000)
+
+    # A request body larger than this is refused with 413 before anything parses it.
+    MAX_CONTENT_LENGTH = 1024 * 1024
+    APP_URL = env("APP_URL", "http://127.0.0.1:5000")
+
+    ADMIN_EMAIL = env("ADMIN_EMAIL")
+    ADMIN_PASSWORD = env("ADMIN_PASSWORD")
+
+    # Argon2id cost; the defaults follow argon2-cffi's RFC 9106 low-memory profile.
+    ARGON2_TIME_COST = env_int("ARGON2_TIME_COST", 3)
+    ARGON2_MEMORY_COST = env_int("ARGON2_MEMORY_COST", 65536)
+    ARGON2_PARALLELISM = env_int("ARGON2_PARALLELISM", 4)
+
+    JWT_ACCESS_TOKEN_EXPIRES = timedelta(minutes=env_int("JWT_ACCESS_MINUTES", 15))
+    JWT_REFRESH_TOKEN_EXPIRES = timedelta(days=env_int("JWT_REFRESH_DAYS", 30))
+    JWT_TOKEN_LOCATION = ["headers"]
+    EMAIL_TOKEN_MAX_AGE = 24 * 3600
+
+    SMTP_SERVER = env("SMTP_SERVER")
+    SMTP_PORT = env_int("SMTP_PORT", 587)
+    SMTP_USERNAME = env("SMTP_USERNAME")
+    SMTP_PASSWORD = env("SMTP_PASSWORD")
+    SMTP_USE_TLS = env_bool("SMTP_USE_TLS", True)
+    SMTP_TIMEOUT = env_int("SMTP_TIMEOUT", 10)
+    MAIL_DEFAULT_SENDER = env("MAIL_DEFAULT_SENDER", "Tunisian Tapestry <no-reply@tapestry.tn>")
+
+    GOOGLE_CLIENT_ID = env("GOOGLE_CLIENT_ID")
+    GOOGLE_CLIENT_SECRET = env("GOOGLE_CLIENT_SECRET")
+    GOOGLE_DISCOVERY_URL = env(
+        "GOOGLE_DISCOVERY_URL", "https://accounts.google.com/.well-known/openid-configuration"
+    )
+    GOOGLE_DEVICE_CODE_URL = env(
+        "GOOGLE_DEVICE_CODE_URL", "https://oauth2.googleapis.com/device/code"
+    )
+    GOOGLE_TOKEN_URL = env("GOOGLE_TOKEN_URL", "https://oauth2.googleapis.com/token")
+    GOOGLE_USERINFO_URL = env(
+        "GOOGLE_USERINFO_URL", "https://openidconnect.googleapis.com/v1/userinfo"
+    )
+    GITHUB_CLIENT_ID = env("GITHUB_CLIENT_ID")
+    GITHUB_CLIENT_SECRET = env("GITHUB_CLIENT_SECRET")
+    GITHUB_AUTHORIZE_URL = env("GITHUB_AUTHORIZE_URL", "https://github.com/login/oauth/authorize")
+    GITHUB_DEVICE_CODE_URL = env("GITHUB_DEVICE_CODE_URL", "https://github.com/login/device/code")
+    GITHUB_TOKEN_URL = env("GITHUB_TOKEN_URL", "https://github.com/login/oauth/access_token")
+    GITHUB_API_URL = env("GITHUB_API_URL", "https://api.github.com")
+    OAUTH_TIMEOUT = env_int("OAUTH_TIMEOUT", 10)
+
+    RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
+    RATELIMIT_STORAGE_URI = env("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+
+    MAX_TICKETS_PER_BOOKING = env_int("MAX_TICKETS_PER_BOOKING", 10)
+    CORS_ORIGINS = env("CORS_ORIGINS", "")
+    TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0)
+    TLS_CERT_FILE = env("TLS_CERT_FILE")
+    TLS_KEY_FILE = env("TLS_KEY_FILE")
+
+    SWAGGER_FILE = str(BASE_DIR / "swagger.yml")
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = True
+    # Send queued emails from a background thread of the API process (`flask send-mail` otherwise).
+    MAIL_BACKGROUND_SENDER = env_bool("MAIL_BACKGROUND_SENDER", True)
+
+
+class DevelopmentConfig(Config):
+    DEBUG = env_bool("DEBUG", False)
+    SESSION_COOKIE_SECURE = False
+
+
+class TestingConfig(Config):
+    TESTING = True
+    SECRET_KEY = "test-secret-key-with-enough-bytes-for-hs256"  # noqa: S105  (tests only)
+    JWT_SECRET_KEY = SECRET_KEY
+    SECURITY_PASSWORD_SALT = "test-salt"  # noqa: S105  (tests only)
+    SQLALCHEMY_DATABASE_URI = env("TEST_DATABASE_URL", "sqlite:///" + str(INSTANCE_DIR / "test.db"))
+    SESSION_COOKIE_SECURE = False
+    # Cheap hashes keep the suite fast; production parameters are tested by config only.
+    ARGON2_TIME_COST = 1
+    ARGON2_MEMORY_COST = 1024
+    ARGON2_PARALLELISM = 1
+    RATELIMIT_ENABLED = False
+    RATELIMIT_STORAGE_URI = "memory://"
+    MAIL_BACKGROUND_SENDER = False
+    SMTP_SERVER = None
+    ADMIN_EMAIL = None
+    ADMIN_PASSWORD = None
+
+
+class ProductionConfig(Config):
+    DEBUG = False
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_from_env():
+    """The config class named by APP_ENV (development by default)."""
+    return CONFIGS[env("APP_ENV", "development")]

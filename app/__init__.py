@@ -19,10 +19,12 @@ def create_app(config=None):
     app.json.sort_keys = False
     configure_logging(app)
     register_extensions(app)
+    register_request_hooks(app)
     register_blueprints(app)
     register_error_handlers(app)
     register_docs(app)
     register_cli(app)
+    register_startup_tasks(app)
     return app
 
 
@@ -34,6 +36,18 @@ def configure_logging(app):
         )
 
 
+def configure_mail(app):
+    """Flask-Mail reads MAIL_*; the API's documented names are SMTP_*."""
+    config = app.config
+    config["MAIL_SERVER"] = config.get("SMTP_SERVER") or "localhost"
+    config["MAIL_PORT"] = config.get("SMTP_PORT")
+    config["MAIL_USERNAME"] = config.get("SMTP_USERNAME")
+    config["MAIL_PASSWORD"] = config.get("SMTP_PASSWORD")
+    config["MAIL_USE_TLS"] = config.get("SMTP_USE_TLS")
+    # Flask-Mail suppresses sending under TESTING; tests deliver to a real SMTP server instead.
+    config["MAIL_SUPPRESS_SEND"] = False
+
+
 def register_extensions(app):
     from app import models  # noqa: F401  (the whole schema, for create_all and Alembic)
 
@@ -43,6 +57,7 @@ def register_extensions(app):
     jwt.init_app(app)
     login_manager.init_app(app)
     oauth.init_app(app)
+    configure_mail(app)
     mail.init_app(app)
     limiter.init_app(app)
     with app.app_context():
@@ -69,6 +84,12 @@ def configure_engine(app):
         write_intent.set(request.method not in ("GET", "HEAD", "OPTIONS"))
 
 
+def register_request_hooks(app):
+    from app.auth.tokens import copy_access_token_header
+
+    app.before_request(copy_access_token_header)
+
+
 def register_blueprints(app):
     from app import admin, auth, bookmarks, events, ops, tickets
 
@@ -92,3 +113,34 @@ def register_cli(app):
     from app.cli import register_commands
 
     register_commands(app)
+
+
+def register_startup_tasks(app):
+    """The configured admin now; the email sender with the first request (not in CLI runs)."""
+    from app.auth.service import ensure_configured_admin
+    from app.email import start_background_sender
+
+    with app.app_context():
+        if schema_is_ready():
+            ensure_configured_admin()
+        db.session.remove()
+
+    if app.config["MAIL_BACKGROUND_SENDER"]:
+        sender = {}
+
+        @app.before_request
+        def start_email_sender_once():
+            if not sender:
+                sender["thread"] = start_background_sender(app)
+
+
+def schema_is_ready():
+    """False before `flask db upgrade` has created the tables, or while the database is down."""
+    from sqlalchemy import inspect
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        return inspect(db.engine).has_table("users")
+    except SQLAlchemyError as exc:
+        logging.getLogger(__name__).warning("Database not ready at start-up: %s", exc)
+        return False

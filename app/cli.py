@@ -1,4 +1,4 @@
-"""flask CLI commands: create-admin, seed-demo, make-cert."""
+"""flask CLI commands: create-admin, seed-demo, make-cert, send-mail, unblock-user."""
 
 import os
 
@@ -11,6 +11,8 @@ def register_commands(app):
     app.cli.add_command(create_admin_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(make_cert_command)
+    app.cli.add_command(send_mail_command)
+    app.cli.add_command(unblock_user_command)
 
 
 @click.command("create-admin")
@@ -64,3 +66,34 @@ def make_cert_command(cert_path, key_path):
         return
     write_self_signed_certificate(cert_path, key_path)
     click.echo(f"Self-signed certificate written to {cert_path} (key {key_path}).")
+
+
+@click.command("send-mail")
+@click.option("--once", is_flag=True, help="Deliver what is due, then exit.")
+@click.option("--interval", default=5.0, show_default=True, help="Seconds between passes.")
+def send_mail_command(once, interval):
+    """Delivers the email outbox (for a separate worker; MAIL_BACKGROUND_SENDER=false)."""
+    import time
+
+    from app.email import deliver_pending
+
+    while True:
+        sent, failed = deliver_pending("cli")
+        if sent or failed or once:
+            click.echo(f"{sent} sent, {failed} failed")
+        if once:
+            return
+        time.sleep(interval)
+
+
+@click.command("unblock-user")
+@click.argument("email")
+def unblock_user_command(email):
+    """Unblocks an account and resets its failed-login count."""
+    from app.auth.service import unblock_user_by_email
+
+    try:
+        user = unblock_user_by_email(email)
+    except AppError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(f"{user.email} is unblocked.")

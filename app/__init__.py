@@ -83,11 +83,21 @@ def configure_engine(app):
     def reads_do_not_lock():
         write_intent.set(request.method not in ("GET", "HEAD", "OPTIONS"))
 
+    @app.teardown_request
+    def back_to_writing(_exc):
+        write_intent.set(True)
+
 
 def register_request_hooks(app):
     from app.auth.tokens import copy_access_token_header
 
     app.before_request(copy_access_token_header)
+
+    @app.teardown_request
+    def end_transaction(_exc):
+        # A request that raised never committed: release its locks now, even when the app
+        # context (and so the session) outlives the request, as it does in tests and CLI calls.
+        db.session.rollback()
 
 
 def register_blueprints(app):

@@ -94,16 +94,21 @@ def claim_batch(worker_id, limit=BATCH_SIZE):
 
 def deliver_pending(worker_id="cli"):
     """Sends every due email once; returns (sent, failed) counts for this pass."""
-    sent = failed = 0
+    sent = 0
     while batch := claim_batch(worker_id):
-        for email in batch:
-            if deliver_one(email):
-                sent += 1
-            else:
-                failed += 1
-        if failed:
-            break  # the server is probably down: wait for the next pass instead of hammering it
-    return sent, failed
+        for position, email in enumerate(batch):
+            if not deliver_one(email):
+                # The server is probably down: hand the rest back and wait for the next pass.
+                release_claims(batch[position + 1 :])
+                return sent, 1
+            sent += 1
+    return sent, 0
+
+
+def release_claims(emails):
+    for email in emails:
+        email.status, email.claimed_by, email.claimed_at = "pending", None, None
+    db.session.commit()
 
 
 def deliver_one(email):

@@ -1,17 +1,25 @@
 """Fixtures: the app on a real database (SQLite, or PostgreSQL via TEST_DATABASE_URL),
 a client, and callable factories for the objects tests need."""
 
+import email
+import email.policy
 import itertools
 import os
+import socket
+import subprocess
+import sys
+import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
+import requests
 from flask_migrate import upgrade
 from sqlalchemy import text
 
 from app import MIGRATIONS_DIR, create_app
+from app.common.sqlite import write_intent
 from app.extensions import db as _db
-from config import INSTANCE_DIR, TestingConfig
+from config import BASE_DIR, INSTANCE_DIR, TestingConfig
 
 SQLITE_TEST_DB = INSTANCE_DIR / "test.db"
 
@@ -42,9 +50,15 @@ def app():
 
 @pytest.fixture()
 def db(app):
-    """The database, emptied after each test."""
+    """The database, emptied after each test.
+
+    The test's own transactions start deferred (like a GET request's), so a test that reads
+    never holds SQLite's write lock while a live server it started wants to write.
+    """
     with app.app_context():
+        token = write_intent.set(False)
         yield _db
+        write_intent.reset(token)
         _db.session.rollback()
         _db.session.remove()
         with _db.engine.begin() as conn:
@@ -103,3 +117,104 @@ def make_event(db, make_user):
         return event
 
     return make
+
+
+@pytest.fixture()
+def auth_headers(app):
+    """auth_headers(user) -> {"Authorization": "Bearer <access token>"} for that user."""
+    from app.auth.tokens import issue_token_pair
+
+    def headers(user):
+        with app.test_request_context():
+            access, _refresh = issue_token_pair(user)
+        return {"Authorization": f"Bearer {access}"}
+
+    return headers
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture()
+def gunicorn_server(db):
+    """gunicorn_server(workers=2, **env) -> base URL of a real gunicorn serving the suite's DB."""
+    processes = []
+
+    def start(workers=2, **extra_env):
+        port = free_port()
+        env = {**os.environ, "APP_ENV": "testing", "TEST_DATABASE_URL": test_database_url()}
+        env.update({key: str(value) for key, value in extra_env.items()})
+        command = [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}"]
+        process = subprocess.Popen(
+            [*command, "--log-level", "warning", "main:app"], cwd=BASE_DIR, env=env
+        )
+        processes.append(process)
+        url = f"http://127.0.0.1:{port}"
+        wait_until_healthy(url, process)
+        return url
+
+    yield start
+    for process in processes:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def wait_until_healthy(url, process, timeout=30):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with {process.returncode}")
+        try:
+            if requests.get(f"{url}/health", timeout=5).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError("gunicorn did not become healthy")
+
+
+class SMTPCapture:
+    """An aiosmtpd handler that keeps every message the server receives."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802  (aiosmtpd's name)
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        self.messages.append(message)
+        return "250 OK"
+
+    def to(self, address):
+        return [m for m in self.messages if m["To"] == address]
+
+
+@pytest.fixture()
+def smtp_server(app, monkeypatch):
+    """A real SMTP server on 127.0.0.1; the app is pointed at it for the test."""
+    from aiosmtpd.controller import Controller
+
+    capture = SMTPCapture()
+    port = free_port()  # Controller(port=0) fails its own readiness check
+    controller = Controller(capture, hostname="127.0.0.1", port=port)
+    controller.start()
+    monkeypatch.setitem(app.config, "SMTP_SERVER", "127.0.0.1")
+    monkeypatch.setitem(app.config, "SMTP_PORT", port)
+    monkeypatch.setitem(app.config, "SMTP_USE_TLS", False)
+    capture.port = port
+    yield capture
+    controller.stop()
+
+
+@pytest.fixture()
+def deliver_mail(db):
+    """deliver_mail() runs one pass of the outbox sender, as the background thread does."""
+    from app.email import deliver_pending
+
+    def deliver():
+        # In the test's own app context (the db fixture's), so its session is the one used.
+        return deliver_pending("test")
+
+    return deliver

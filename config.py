@@ -92,6 +92,9 @@ class Config:
     RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
     RATELIMIT_STORAGE_URI = env("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_KEY_PREFIX = env("RATELIMIT_KEY_PREFIX", "tapestry")
+    # If Redis goes away, count in memory rather than fail requests.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     RATELIMIT_LOGIN = env("RATELIMIT_LOGIN", "10 per minute")
     RATELIMIT_REGISTER = env("RATELIMIT_REGISTER", "5 per minute")
     RATELIMIT_RESEND = env("RATELIMIT_RESEND", "3 per 10 minutes")

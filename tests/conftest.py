@@ -24,12 +24,12 @@ from config import BASE_DIR, INSTANCE_DIR, TestingConfig
 SQLITE_TEST_DB = INSTANCE_DIR / "test.db"
 
 
-def test_database_url():
+def suite_database_url():
     return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{SQLITE_TEST_DB}"
 
 
 class SuiteConfig(TestingConfig):
-    SQLALCHEMY_DATABASE_URI = test_database_url()
+    SQLALCHEMY_DATABASE_URI = suite_database_url()
 
 
 def reset_schema(app):
@@ -145,7 +145,7 @@ def gunicorn_server(db):
 
     def start(workers=2, **extra_env):
         port = free_port()
-        env = {**os.environ, "APP_ENV": "testing", "TEST_DATABASE_URL": test_database_url()}
+        env = {**os.environ, "APP_ENV": "testing", "TEST_DATABASE_URL": suite_database_url()}
         env.update({key: str(value) for key, value in extra_env.items()})
         command = [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}"]
         process = subprocess.Popen(

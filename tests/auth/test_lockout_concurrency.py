@@ -1,4 +1,5 @@
 """Parallel password guesses against a real gunicorn (2 workers) cannot slip past three."""
+
 from concurrent.futures import ThreadPoolExecutor
 
 import requests
@@ -11,9 +12,7 @@ from app.email import OutboxEmail
 PASSWORD = "correct-horse-battery"
 
 
-def test_ten_simultaneous_wrong_passwords_block_the_account_once(
-    gunicorn_server, make_user, db
-):
+def test_ten_simultaneous_wrong_passwords_block_the_account_once(gunicorn_server, make_user, db):
     user = make_user(email="victim@example.tn")
     url = gunicorn_server(workers=2)
 

@@ -1,0 +1,88 @@
+"""Settings that only a real server shows: rate limits, the start-up admin, the mail thread.
+
+These start gunicorn with the development config pointed at the suite's database, so the
+settings come from environment variables exactly as an operator would set them.
+"""
+
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import redis
+import requests
+from sqlalchemy import func, select
+
+from app.auth.models import User
+from tests.conftest import suite_database_url
+
+
+@pytest.fixture()
+def live_app(gunicorn_server):
+    """live_app(workers=1, **env) -> URL of gunicorn running the development config."""
+
+    def start(workers=1, **env):
+        cheap_hashes = {"ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 1024, "ARGON2_PARALLELISM": 1}
+        return gunicorn_server(
+            workers=workers,
+            APP_ENV="development",
+            DATABASE_URL=suite_database_url(),
+            **{**cheap_hashes, **env},
+        )
+
+    return start
+
+
+def redis_url_or_skip():
+    url = "redis://127.0.0.1:6379/15"
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except redis.RedisError:
+        pytest.skip("Redis is not running on 127.0.0.1:6379")
+    return url
+
+
+def attempt_logins(url, count):
+    body = {"email": "someone@example.tn", "password": "not-the-password"}
+    return [requests.post(f"{url}/login", json=body, timeout=30) for _ in range(count)]
+
+
+def test_login_is_rate_limited_with_a_json_429_and_retry_after(live_app):
+    url = live_app(RATELIMIT_LOGIN="3 per minute")
+    answers = attempt_logins(url, 4)
+    assert [r.status_code for r in answers] == [401, 401, 401, 429]
+    limited = answers[-1]
+    assert limited.json()["code"] == "rate_limited"
+    assert int(limited.headers["Retry-After"]) > 0
+
+
+def test_a_redis_limit_holds_across_worker_processes(live_app):
+    url = live_app(
+        workers=2,
+        RATELIMIT_LOGIN="4 per minute",
+        RATELIMIT_STORAGE_URI=redis_url_or_skip(),
+        RATELIMIT_KEY_PREFIX=uuid.uuid4().hex,  # counters of earlier runs stay out of the way
+    )
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        answers = list(pool.map(lambda _n: attempt_logins(url, 1)[0], range(6)))
+    assert sorted(r.status_code for r in answers) == [401] * 4 + [429] * 2
+
+
+def test_the_configured_admin_is_made_once_by_workers_starting_together(live_app, db):
+    live_app(workers=2, ADMIN_EMAIL="Root@Tapestry.TN", ADMIN_PASSWORD="root-password-123")
+    db.session.rollback()
+    admins = db.session.scalars(select(User).where(User.role == "admin")).all()
+    assert [(a.email, a.email_verified) for a in admins] == [("root@tapestry.tn", True)]
+
+
+def test_the_api_process_sends_queued_mail_in_the_background(live_app, smtp_server, db):
+    url = live_app(SMTP_SERVER="127.0.0.1", SMTP_PORT=smtp_server.port, SMTP_USE_TLS="false")
+    body = {"email": "fresh@example.tn", "password": "a-long-password"}
+    assert requests.post(f"{url}/register", json=body, timeout=30).status_code == 201
+    deadline = time.monotonic() + 20
+    while not smtp_server.to("fresh@example.tn") and time.monotonic() < deadline:
+        time.sleep(0.1)
+    [message] = smtp_server.to("fresh@example.tn")
+    assert "/verify-email/" in message.get_content()
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(User)) == 1

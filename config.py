@@ -35,6 +35,8 @@ def default_database_url():
 
 
 class Config:
+    ENV_NAME = "base"
+    REFUSE_UNSAFE_SETTINGS = False
     SECRET_KEY = env("SECRET_KEY", DEV_SECRET)
     JWT_SECRET_KEY = env("JWT_SECRET_KEY", SECRET_KEY)
     SECURITY_PASSWORD_SALT = env("SECURITY_PASSWORD_SALT", DEV_SALT)
@@ -116,11 +118,13 @@ class Config:
 
 
 class DevelopmentConfig(Config):
+    ENV_NAME = "development"
     DEBUG = env_bool("DEBUG", False)
     SESSION_COOKIE_SECURE = False
 
 
 class TestingConfig(Config):
+    ENV_NAME = "testing"
     TESTING = True
     SECRET_KEY = "test-secret-key-with-enough-bytes-for-hs256"  # noqa: S105  (tests only)
     JWT_SECRET_KEY = SECRET_KEY
@@ -140,7 +144,35 @@ class TestingConfig(Config):
 
 
 class ProductionConfig(Config):
-    DEBUG = False
+    ENV_NAME = "production"
+    REFUSE_UNSAFE_SETTINGS = True
+
+
+class UnsafeConfigError(RuntimeError):
+    """The configuration must not serve production traffic."""
+
+
+def unsafe_settings(config):
+    """What makes `config` (a mapping) unfit for production; empty when it is fine."""
+    problems = []
+    defaults = {"SECRET_KEY": DEV_SECRET, "JWT_SECRET_KEY": DEV_SECRET}
+    defaults["SECURITY_PASSWORD_SALT"] = DEV_SALT
+    for name, default in defaults.items():
+        value = config.get(name) or ""
+        if value == default or len(value) < 32:
+            problems.append(f"{name} must be set to a random value of at least 32 characters")
+    if config.get("DEBUG"):
+        problems.append("DEBUG must be off")
+    return problems
+
+
+def check_production_settings(config):
+    """Refuses to start a production app with development secrets or debug mode."""
+    if not config.get("REFUSE_UNSAFE_SETTINGS"):
+        return
+    problems = unsafe_settings(config)
+    if problems:
+        raise UnsafeConfigError("Refusing to start: " + "; ".join(problems) + ".")
 
 
 CONFIGS = {

@@ -12,10 +12,11 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 def create_app(config=None):
     """Builds the app from a config class (or object); APP_ENV picks one when none is given."""
-    from config import config_from_env
+    from config import check_production_settings, config_from_env
 
     app = Flask(__name__, instance_relative_config=False)
     app.config.from_object(config or config_from_env())
+    check_production_settings(app.config)
     app.json.sort_keys = False
     configure_logging(app)
     register_extensions(app)
@@ -90,7 +91,11 @@ def configure_engine(app):
 
 def register_request_hooks(app):
     from app.auth.tokens import copy_access_token_header
+    from app.ops.observability import register_observability
+    from app.ops.security import register_security
 
+    register_observability(app)
+    register_security(app)
     app.before_request(copy_access_token_header)
 
     @app.teardown_request

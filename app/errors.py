@@ -139,10 +139,14 @@ def retry_after_seconds(exc):
 
 def handle_unexpected(exc):
     from app.extensions import db
+    from app.ops.observability import current_request_id
 
     db.session.rollback()
-    log.exception("Unhandled error: %s", exc)
-    return error_response(500, "An internal error occurred.", "internal_error")
+    request_id = current_request_id()
+    log.exception("Unhandled error in request %s: %s", request_id, exc)
+    return error_response(
+        500, "An internal error occurred.", "internal_error", request_id=request_id
+    )
 
 
 def register_error_handlers(app):

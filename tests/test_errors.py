@@ -108,5 +108,8 @@ def test_a_crash_is_500_logged_with_its_traceback_and_hides_internals(probe_clie
     body = assert_error_shape(response, 500, "internal_error")
     assert "hunter2" not in response.get_data(as_text=True)
     assert "Traceback" not in response.get_data(as_text=True)
-    assert set(body) == {"error", "code"}
-    assert any(record.exc_info for record in caplog.records), "the traceback must be logged"
+    assert set(body) == {"error", "code", "request_id"}
+    logged = [record for record in caplog.records if record.exc_info]
+    assert logged, "the traceback must be logged"
+    assert body["request_id"] in logged[0].getMessage()
+    assert response.headers["X-Request-ID"] == body["request_id"]

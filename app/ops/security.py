@@ -1,0 +1,53 @@
+"""Response hardening: security headers, CORS for configured origins, trusted proxies."""
+
+from flask import request
+from flask_cors import CORS
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+# The API answers JSON only: nothing may load, run or frame it.
+API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; style-src 'unsafe-inline'"
+# Swagger UI (flasgger) runs an inline bootstrap script and loads Google Fonts.
+DOCS_CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; "
+    "style-src 'self' 'unsafe-inline' https://fonts.googleapis.com; "
+    "font-src 'self' https://fonts.gstatic.com data:; img-src 'self' data:; "
+    "connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+)
+DOCS_PATHS = ("/flasgger_static/", "/oauth2-redirect.html", "/apidocs/")
+
+
+def is_docs_request():
+    return request.path == "/" or request.path.startswith(DOCS_PATHS)
+
+
+def add_security_headers(response):
+    headers = response.headers
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Referrer-Policy", "no-referrer")
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    headers.setdefault("Content-Security-Policy", DOCS_CSP if is_docs_request() else API_CSP)
+    if request.is_secure:
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    return response
+
+
+def cors_origins(app):
+    return [o.strip() for o in app.config["CORS_ORIGINS"].split(",") if o.strip()]
+
+
+def register_security(app):
+    app.after_request(add_security_headers)
+    origins = cors_origins(app)
+    if origins:
+        CORS(
+            app,
+            origins=origins,
+            allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "access-token"],
+            expose_headers=["X-Request-ID", "Retry-After"],
+        )
+    proxies = app.config["TRUSTED_PROXIES"]
+    if proxies:
+        app.wsgi_app = ProxyFix(
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_prefix=proxies
+        )

@@ -1,0 +1,20 @@
+"""gunicorn settings: `gunicorn main:app` reads this file. Each value can be overridden by env."""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+# Sync workers: each request holds one worker; the app never blocks on mail or providers long.
+workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
+threads = int(os.environ.get("GUNICORN_THREADS", 1))
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", 30))
+graceful_timeout = 20
+keepalive = 5
+# Recycle workers now and then so a slow leak can never grow without bound.
+max_requests = 2000
+max_requests_jitter = 200
+accesslog = None  # the app logs one structured line per request itself (logger app.access)
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+# Honour X-Forwarded-* only from these addresses (the load balancer); TRUSTED_PROXIES in the app.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

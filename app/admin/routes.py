@@ -1,3 +1,121 @@
-"""HTTP routes; each parses input, calls one service function, and shapes the result."""
+"""Administration routes. The whole blueprint is admin-only: see require_admin below."""
 
-from app.admin import bp  # noqa: F401
+from flask import jsonify, request
+from flask_jwt_extended import current_user, verify_jwt_in_request
+
+from app.admin import bp, service
+from app.admin.schemas import (
+    AdminUserCreate,
+    AdminUserUpdate,
+    BuyerUpdate,
+    audit_out,
+    buyer_out,
+)
+from app.auth.schemas import user_out
+from app.common.pagination import paginate
+from app.common.validation import parse_body
+from app.errors import Forbidden, ValidationFailed
+
+
+@bp.before_request
+def require_admin():
+    """Deny by default: every /admin route, present or future, needs an admin token."""
+    verify_jwt_in_request()
+    if current_user.role != "admin":
+        raise Forbidden("Administrators only.", code="admin_only")
+
+
+def bool_arg(name):
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return None
+    if raw.lower() in ("true", "1", "yes"):
+        return True
+    if raw.lower() in ("false", "0", "no"):
+        return False
+    raise ValidationFailed(f"{name} must be true or false.", fields={name: ["must be a boolean"]})
+
+
+def int_arg(name):
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return None
+    if not raw.isdigit() or len(raw) > 18:
+        raise ValidationFailed(f"{name} must be an integer.", fields={name: ["must be an integer"]})
+    return int(raw)
+
+
+def role_arg():
+    role = request.args.get("role") or None
+    if role not in (None, "admin", "organizer", "reseller"):
+        raise ValidationFailed("Unknown role.", fields={"role": ["admin, organizer or reseller"]})
+    return role
+
+
+@bp.get("/admin/users")
+def list_users():
+    query = service.list_users(role_arg(), bool_arg("blocked"), request.args.get("q"))
+    return jsonify(paginate(query, "users", user_out))
+
+
+@bp.post("/admin/users")
+def create_user():
+    user = service.create_user(parse_body(AdminUserCreate), current_user)
+    return jsonify(user_out(user)), 201
+
+
+@bp.get("/admin/users/<int:user_id>")
+def get_user(user_id):
+    return jsonify(user_out(service.get_user(user_id)))
+
+
+@bp.patch("/admin/users/<int:user_id>")
+def update_user(user_id):
+    user = service.update_user(user_id, parse_body(AdminUserUpdate), current_user)
+    return jsonify(user_out(user))
+
+
+@bp.delete("/admin/users/<int:user_id>")
+def delete_user(user_id):
+    service.delete_user(user_id, current_user)
+    return "", 204
+
+
+@bp.post("/admin/users/<int:user_id>/unblock")
+def unblock_user(user_id):
+    user = service.unblock_user(user_id, current_user, ip=request.remote_addr)
+    return jsonify(user_out(user))
+
+
+@bp.get("/admin/buyers")
+def list_buyers():
+    query = service.list_buyers(request.args.get("q"))
+    return jsonify(paginate(query, "buyers", lambda row: buyer_out(*row), scalars=False))
+
+
+@bp.get("/admin/buyers/<int:buyer_id>")
+def get_buyer(buyer_id):
+    return jsonify(buyer_out(*service.get_buyer(buyer_id)))
+
+
+@bp.patch("/admin/buyers/<int:buyer_id>")
+def update_buyer(buyer_id):
+    row = service.update_buyer(buyer_id, parse_body(BuyerUpdate), current_user)
+    return jsonify(buyer_out(*row))
+
+
+@bp.delete("/admin/buyers/<int:buyer_id>")
+def delete_buyer(buyer_id):
+    service.delete_buyer(buyer_id, current_user)
+    return "", 204
+
+
+@bp.get("/admin/audit")
+def list_audit():
+    query = service.list_audit(
+        action=request.args.get("action") or None,
+        actor_id=int_arg("actor_id"),
+        target_type=request.args.get("target_type") or None,
+        target_id=int_arg("target_id"),
+    )
+    return jsonify(paginate(query, "entries", audit_out))

@@ -26,3 +26,12 @@ def account_unblocked(user):
         f"Hello {user.name or user.username},\n\n"
         "An administrator unblocked your account: you can log in again.\n",
     )
+
+
+def set_password(user, link):
+    return (
+        "Choose your Tunisian Tapestry password",
+        f"Hello {user.name or user.username},\n\n"
+        f"An administrator created your {user.role} account. Choose your password here:\n\n"
+        f"{link}\n\nThe link works once and for 24 hours.\n",
+    )

@@ -6,7 +6,7 @@ from flask_login import logout_user
 
 from app.auth import bp, service
 from app.auth.ratelimits import email_key, limit
-from app.auth.schemas import EmailIn, LoginIn, LogoutIn, RegisterIn, user_out
+from app.auth.schemas import EmailIn, LoginIn, LogoutIn, RegisterIn, SetPasswordIn, user_out
 from app.common.auth import login_required
 from app.common.validation import parse_body
 
@@ -95,3 +95,10 @@ def logout_browser_session():
 @login_required
 def me():
     return jsonify(user_out(current_user))
+
+
+@bp.post("/set-password/<token>")
+@limit("RATELIMIT_VERIFY")
+def set_password(token):
+    user = service.set_password(token, parse_body(SetPasswordIn).password)
+    return jsonify(message="Password set. You can log in now.", user=user_out(user))

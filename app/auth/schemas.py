@@ -54,3 +54,7 @@ def user_out(user):
         "is_active": user.is_active,
         "created_at": user.created_at.isoformat(),
     }
+
+
+class SetPasswordIn(InputModel):
+    password: str = Field(min_length=8, max_length=256)

@@ -1,5 +1,6 @@
 """Account use cases. Each owns its transaction: one commit, AppError on failure."""
 
+import hashlib
 import logging
 import re
 
@@ -56,20 +57,27 @@ def username_from_email(email):
 
 def register_user(data):
     """Creates an unverified organizer or reseller and queues the verification email."""
-    email = normalise_email(data.email)
-    username = (data.username or "").lower() or username_from_email(email)
+    user = add_user(data.email, data.password, data.role, name=data.name, username=data.username)
+    queue_verification_email(user)
+    commit_unique("An account with this email or username already exists.")
+    return user
+
+
+def add_user(email, password, role, name=None, username=None, verified=False):
+    """Adds an account to the session (the caller commits); 409 when email or username is taken."""
+    email = normalise_email(email)
+    username = (username or "").lower() or username_from_email(email)
     ensure_email_and_username_free(email, username)
     user = User(
         email=email,
         username=username,
-        name=data.name or username,
-        password_hash=hash_password(data.password),
-        role=data.role,
+        name=name or username,
+        password_hash=hash_password(password) if password else None,
+        role=role,
+        email_verified=verified,
     )
     db.session.add(user)
     db.session.flush()
-    queue_verification_email(user)
-    commit_unique("An account with this email or username already exists.")
     return user
 
 
@@ -231,21 +239,44 @@ def logout(user, access_payload, refresh_token=None):
 
 def create_admin(email, password, name=None, via="cli"):
     """Creates a verified admin; 409 when the email is taken."""
-    email = normalise_email(email)
-    if find_user_by_email(email):
-        raise Conflict(f"An account with the email {email} already exists.", code="duplicate_email")
-    user = User(
-        email=email,
-        username=username_from_email(email),
-        name=name or "Administrator",
-        password_hash=hash_password(password),
-        role="admin",
-        email_verified=True,
-    )
-    db.session.add(user)
-    db.session.flush()
+    user = add_user(email, password, "admin", name=name or "Administrator", verified=True)
     record_audit("admin_created", target_type="user", target_id=user.id, via=via)
-    commit_unique(f"An account with the email {email} already exists.")
+    commit_unique(f"An account with the email {user.email} already exists.")
+    return user
+
+
+def password_fingerprint(user):
+    # Changes when the password does, so a set-password link works once.
+    return hashlib.sha256((user.password_hash or "none").encode()).hexdigest()[:16]
+
+
+def set_password_token(user):
+    payload = {"uid": user.id, "purpose": "set_password", "pw": password_fingerprint(user)}
+    return email_serializer().dumps(payload)
+
+
+def queue_set_password_email(user):
+    link = f"{current_app.config['APP_URL'].rstrip('/')}/set-password/{set_password_token(user)}"
+    queue_email(user.email, *emails.set_password(user, link))
+
+
+def set_password(token, password):
+    """Sets the password of the link's account, once; 400 for a bad, used or expired link."""
+    max_age = current_app.config["EMAIL_TOKEN_MAX_AGE"]
+    try:
+        payload = email_serializer().loads(token, max_age=max_age)
+    except BadSignature:  # SignatureExpired is a BadSignature too
+        raise BadRequest("This link is invalid or has expired.", code="invalid_token") from None
+    user = db.session.get(User, payload.get("uid")) if isinstance(payload, dict) else None
+    if (
+        user is None
+        or payload.get("purpose") != "set_password"
+        or payload.get("pw") != password_fingerprint(user)
+    ):
+        raise BadRequest("This link is invalid or has already been used.", code="invalid_token")
+    user.password_hash = hash_password(password)
+    record_audit("password_set", actor_id=user.id, target_type="user", target_id=user.id)
+    db.session.commit()
     return user
 
 

@@ -1,8 +1,10 @@
 """?page=&per_page= pagination, shaped as {<items>, page, per_page, total, pages}."""
 
 from flask import request
+from sqlalchemy import func, select
 
 from app.errors import ValidationFailed
+from app.extensions import db
 
 DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 100
@@ -29,3 +31,13 @@ def positive_int_arg(name, default):
 def page_envelope(key, items, page, per_page, total):
     pages = (total + per_page - 1) // per_page if total else 0
     return {key: items, "page": page, "per_page": per_page, "total": total, "pages": pages}
+
+
+def paginate(query, key, serialize, scalars=True):
+    """Runs a select for the requested page; `serialize` shapes each row (or ORM object)."""
+    page, per_page = page_args()
+    counted = select(func.count()).select_from(query.order_by(None).subquery())
+    total = db.session.scalar(counted)
+    result = db.session.execute(query.limit(per_page).offset((page - 1) * per_page))
+    rows = result.scalars() if scalars else result
+    return page_envelope(key, [serialize(row) for row in rows], page, per_page, total)

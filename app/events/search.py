@@ -1,0 +1,100 @@
+"""Full-text search over events (title, description, location), indexed on both databases.
+
+SQLite: the FTS5 table `events_fts` (external content: it indexes `events` without copying it),
+kept in sync by triggers, tokenizer `unicode61 remove_diacritics 2` (case and accents ignored).
+PostgreSQL: a GIN index on the stored generated column `events.search_document`, the tsvector
+of the unaccented text (`tapestry_event_document(title, description, location)`). Migration 0002
+creates them; the models do not declare them, so `include_name` hides them from autogenerate.
+
+Every word of `q` must start a word of the event: `fest medina` -> `"fest"* AND "medina"*` on
+SQLite, `fest:* & medina:*` on PostgreSQL. Words are runs of letters and digits, so quotes,
+`%`, `_` and operators in `q` are only separators, never syntax.
+"""
+
+import re
+import unicodedata
+
+from sqlalchemy import column, func, literal_column, select, table
+
+from app.events.models import Event
+
+FTS_TABLE = "events_fts"
+PG_SEARCH_INDEX = "ix_events_search"
+PG_SEARCH_COLUMN = "search_document"
+# Keeps a query's cost bounded whatever a client sends.
+MAX_WORDS = 8
+MAX_WORD_LENGTH = 64
+WORD = re.compile(r"[^\W_]+")
+
+events = Event.__table__
+# PostgreSQL only: a stored generated tsvector, so ranking reads it instead of re-parsing text.
+SEARCH_DOCUMENT = literal_column(f"events.{PG_SEARCH_COLUMN}")
+
+
+def search_words(q):
+    """The words of a search query, lower-cased and composed (NFKC), at most MAX_WORDS."""
+    normalized = unicodedata.normalize("NFKC", q or "").lower()
+    return [word[:MAX_WORD_LENGTH] for word in WORD.findall(normalized)][:MAX_WORDS]
+
+
+def matching_events(words, dialect_name, conditions):
+    """A CTE (id, document) of the events that match every word and `conditions`.
+
+    On PostgreSQL it is MATERIALIZED: planned without the LIMIT of the queries that read it, the
+    GIN index is always used (a LIMIT and a misestimated word can otherwise pick a full scan),
+    and rows are still produced on demand, so a LIMIT reading it stops early.
+    """
+    if dialect_name == "postgresql":
+        match = SEARCH_DOCUMENT.op("@@")(_postgres_query(words))
+        query = select(events.c.id, SEARCH_DOCUMENT.label("document")).where(match, *conditions)
+        return query.cte("matches").prefix_with("MATERIALIZED")
+    fts = table(FTS_TABLE, column("rowid"))
+    match = events.c.id.in_(select(fts.c.rowid).where(_sqlite_match(words)))
+    return select(events.c.id).where(match, *conditions).cte("matches")
+
+
+def ranked_candidates(words, dialect_name, conditions, limit):
+    """A subquery (event_id, relevance) of at most `limit` matching events; higher is better.
+
+    The limit bounds the work of ranking: a word found in half of 100 000 events would
+    otherwise score every one of them on each request.
+    """
+    if dialect_name == "postgresql":
+        matches = matching_events(words, dialect_name, conditions)
+        relevance = func.ts_rank(matches.c.document, _postgres_query(words))
+        query = select(matches.c.id.label("event_id"), relevance.label("relevance"))
+    else:
+        fts = table(FTS_TABLE, column("rowid"))
+        # bm25 is lower for better matches; a title hit weighs more than location or description.
+        score = literal_column(f"bm25({FTS_TABLE}, 10.0, 1.0, 3.0)")
+        query = (
+            select(fts.c.rowid.label("event_id"), (-score).label("relevance"))
+            .select_from(fts.join(events, events.c.id == fts.c.rowid))
+            .where(_sqlite_match(words), *conditions)
+        )
+    return query.limit(limit).subquery("hits")
+
+
+def _sqlite_match(words):
+    match = " AND ".join(f'"{word}"*' for word in words)
+    return literal_column(FTS_TABLE).op("MATCH")(match)
+
+
+def _postgres_query(words):
+    # The query goes through the same unaccent as the indexed text.
+    text = func.tapestry_unaccent(" & ".join(f"{word}:*" for word in words))
+    return func.to_tsquery(literal_column("'simple'::regconfig"), text)
+
+
+def is_search_index_object(name, type_):
+    """True for the search objects the models do not declare: FTS5 tables, the GIN index."""
+    if type_ == "table":
+        return name == FTS_TABLE or name.startswith(f"{FTS_TABLE}_")
+    if type_ == "column":
+        return name == PG_SEARCH_COLUMN
+    return type_ == "index" and name == PG_SEARCH_INDEX
+
+
+def include_name(name, type_, parent_names):
+    """Alembic hook: leave the search objects out of autogenerate comparisons."""
+    return not is_search_index_object(name, type_)

@@ -12,6 +12,7 @@ import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
+import redis
 import requests
 from flask_migrate import upgrade
 from sqlalchemy import text
@@ -218,3 +219,28 @@ def deliver_mail(db):
         return deliver_pending("test")
 
     return deliver
+
+
+@pytest.fixture()
+def live_app(gunicorn_server):
+    """live_app(workers=1, **env) -> URL of gunicorn running the development config."""
+
+    def start(workers=1, **env):
+        cheap_hashes = {"ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 1024, "ARGON2_PARALLELISM": 1}
+        return gunicorn_server(
+            workers=workers,
+            APP_ENV="development",
+            DATABASE_URL=suite_database_url(),
+            **{**cheap_hashes, **env},
+        )
+
+    return start
+
+
+def redis_url_or_skip():
+    url = "redis://127.0.0.1:6379/15"
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except redis.RedisError:
+        pytest.skip("Redis is not running on 127.0.0.1:6379")
+    return url

@@ -1,0 +1,479 @@
+"""Ticketing use cases: allocations, offers, bookings, check-in. Each owns its transaction.
+
+Stock moves only through app/tickets/stock.py, as the last writes before the commit, so the row
+locks PostgreSQL takes for them are held as briefly as possible.
+"""
+
+import secrets
+from base64 import b32encode
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import exists, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload, selectinload
+
+from app.audit import record_audit
+from app.auth.models import User
+from app.common.models import utcnow
+from app.common.money import MoneyError, to_minor
+from app.email import queue_email
+from app.errors import BadRequest, Conflict, Forbidden, NotFound, ValidationFailed
+from app.events.models import Event
+from app.extensions import db
+from app.tickets import emails, stock
+from app.tickets.models import Allocation, Booking, Buyer, Ticket
+from app.tickets.schemas import booking_out, purchase_out
+
+# 80 random bits, base32: 16 characters, easy to read out or type, never sequential.
+CODE_BYTES = 10
+
+
+def random_code():
+    return b32encode(secrets.token_bytes(CODE_BYTES)).decode()
+
+
+def normalise_email(email):
+    return email.strip().lower()
+
+
+# --- access -------------------------------------------------------------------------------------
+
+
+def get_event(event_id):
+    event = db.session.get(Event, event_id)
+    if event is None:
+        raise NotFound("Event not found.", code="event_not_found")
+    return event
+
+
+def manages(user, event):
+    return user is not None and (user.role == "admin" or event.organizer_id == user.id)
+
+
+def get_managed_event(event_id, actor):
+    """The event, when `actor` is its organizer or an admin (403 otherwise)."""
+    event = get_event(event_id)
+    if not manages(actor, event):
+        raise Forbidden(
+            "Only the event's organizer or an admin can do this.", code="not_event_owner"
+        )
+    return event
+
+
+# --- allocations --------------------------------------------------------------------------------
+
+
+def get_event_allocation(event, allocation_id):
+    allocation = db.session.get(Allocation, allocation_id)
+    if allocation is None or allocation.event_id != event.id:
+        raise NotFound("Allocation not found.", code="allocation_not_found")
+    return allocation
+
+
+def find_reseller(data):
+    """The verified, active reseller named by id or email (400 with a precise code otherwise)."""
+    if data.reseller_id is not None:
+        user = db.session.get(User, data.reseller_id)
+    else:
+        email = normalise_email(data.reseller_email)
+        user = db.session.scalar(select(User).where(User.email == email))
+    if user is None:
+        raise BadRequest(
+            "No user has this reseller_id or reseller_email.", code="reseller_not_found"
+        )
+    if user.role != "reseller":
+        raise BadRequest("This user is not a reseller.", code="not_a_reseller")
+    if not user.email_verified:
+        raise BadRequest(
+            "This reseller has not verified their email.", code="reseller_not_verified"
+        )
+    if user.is_blocked or not user.is_active:
+        raise BadRequest("This reseller's account is not active.", code="reseller_inactive")
+    return user
+
+
+def ensure_no_allocation(event, reseller):
+    taken = db.session.scalar(
+        select(
+            exists().where(Allocation.event_id == event.id, Allocation.reseller_id == reseller.id)
+        )
+    )
+    if taken:
+        raise AllocationExists()
+
+
+class AllocationExists(Conflict):
+    code = "allocation_exists"
+    message = "This reseller already has an allocation for this event: change its quantity."
+
+
+def allocate_to_reseller(event_id, data, actor):
+    """Gives part of the organizer's unsold, unallocated stock to a verified reseller."""
+    event = get_managed_event(event_id, actor)
+    reseller = find_reseller(data)
+    ensure_no_allocation(event, reseller)
+    allocation = Allocation(event_id=event.id, reseller_id=reseller.id, quantity=data.quantity)
+    db.session.add(allocation)
+    try:
+        db.session.flush()
+    except IntegrityError:  # a concurrent request created it after our check
+        db.session.rollback()
+        raise AllocationExists() from None
+    stock.allocate(event.id, data.quantity)
+    audit_allocation("allocation.create", allocation, actor)
+    db.session.commit()
+    return allocation
+
+
+def audit_allocation(action, allocation, actor):
+    record_audit(
+        action,
+        actor_id=actor.id,
+        target_type="allocation",
+        target_id=allocation.id,
+        event_id=allocation.event_id,
+        reseller_id=allocation.reseller_id,
+        quantity=allocation.quantity,
+    )
+
+
+def list_event_allocations(event_id, actor):
+    """The event's allocations, for its organizer or an admin."""
+    event = get_managed_event(event_id, actor)
+    query = (
+        select(Allocation)
+        .where(Allocation.event_id == event.id)
+        .options(joinedload(Allocation.reseller), joinedload(Allocation.event))
+        .order_by(Allocation.id)
+    )
+    return list(db.session.scalars(query))
+
+
+def resize_event_allocation(event_id, allocation_id, quantity, actor):
+    """Changes an allocation's quantity: not below what was sold, not beyond the stock."""
+    event = get_managed_event(event_id, actor)
+    allocation = get_event_allocation(event, allocation_id)
+    stock.resize_allocation(allocation.id, event.id, quantity)
+    db.session.refresh(allocation)
+    audit_allocation("allocation.resize", allocation, actor)
+    db.session.commit()
+    return allocation
+
+
+def delete_event_allocation(event_id, allocation_id, actor):
+    """Withdraws an allocation nothing was sold from; its tickets go back to the organizer."""
+    event = get_managed_event(event_id, actor)
+    allocation = get_event_allocation(event, allocation_id)
+    # Cancelled bookings still point at it: deleting it would erase where they were sold.
+    if not allocation.sold and has_bookings(allocation):
+        raise Conflict(
+            "Bookings were made on this allocation: set its quantity to 0 instead.",
+            code="allocation_has_bookings",
+        )
+    stock.withdraw_allocation(allocation.id, event.id)
+    audit_allocation("allocation.delete", allocation, actor)
+    db.session.commit()
+
+
+def has_bookings(allocation):
+    return db.session.scalar(select(exists().where(Booking.allocation_id == allocation.id)))
+
+
+def list_reseller_allocations(reseller):
+    """The reseller's own allocations, each with its event."""
+    query = (
+        select(Allocation)
+        .where(Allocation.reseller_id == reseller.id)
+        .options(joinedload(Allocation.event), joinedload(Allocation.reseller))
+        .order_by(Allocation.id)
+    )
+    return list(db.session.scalars(query))
+
+
+def update_reseller_offer(allocation_id, data, reseller):
+    """Puts the reseller's allocation on sale (at its price) or takes it off sale."""
+    allocation = db.session.get(Allocation, allocation_id)
+    if allocation is None or allocation.reseller_id != reseller.id:
+        raise NotFound("Allocation not found.", code="allocation_not_found")
+    allocation.on_sale = data.on_sale
+    if data.price_given:
+        allocation.price_minor = price_in_minor(data.price, allocation.event.currency_code)
+    db.session.commit()
+    return allocation
+
+
+def price_in_minor(price, currency_code):
+    if price is None:
+        return None
+    try:
+        return to_minor(price, currency_code)
+    except MoneyError as exc:
+        raise ValidationFailed(fields={"price": [str(exc)]}) from None
+
+
+# --- offers -------------------------------------------------------------------------------------
+
+
+def list_offers(event_id):
+    """(event, on-sale reseller allocations): where the event's tickets can be bought."""
+    event = get_event(event_id)
+    query = (
+        select(Allocation)
+        .where(Allocation.event_id == event.id, Allocation.on_sale.is_(True))
+        .options(joinedload(Allocation.reseller), joinedload(Allocation.event))
+        .order_by(Allocation.id)
+    )
+    return event, list(db.session.scalars(query))
+
+
+# --- bookings -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Sale:
+    event_id: int
+    quantity: int
+    buyer_name: str
+    buyer_email: str
+    offer_id: int | None = None
+    user_id: int | None = None
+
+
+def book_tickets(event_id, order, claim=None):
+    """Books tickets for a buyer without an account, from the organizer or a reseller offer."""
+    sale = Sale(
+        event_id, order.quantity, order.buyer.name, order.buyer.email, offer_id=order.offer_id
+    )
+    return sell(sale, claim, booking_out)
+
+
+def purchase_tickets(event_id, num_tickets, user, claim=None):
+    """Compat: the logged-in user buys from the organizer's direct stock."""
+    name = user.name or user.username
+    sale = Sale(event_id, num_tickets, name, user.email, user_id=user.id)
+    return sell(sale, claim, purchase_out)
+
+
+def sell(sale, claim, response_shape):
+    """Records the booking and its tickets, takes the stock last, queues the confirmation."""
+    event = get_event(sale.event_id)
+    ensure_bookable(event, sale.quantity)
+    offer = find_offer(event, sale.offer_id)
+    buyer = find_or_create_buyer(sale.buyer_email, sale.buyer_name)
+    booking = new_booking(event, offer, buyer, sale)
+    save_booking(booking)
+    take_stock(booking)
+    queue_email(buyer.email, *emails.booking_confirmation(booking))
+    if claim is not None:
+        claim.complete(201, response_shape(booking))
+    db.session.commit()
+    return booking
+
+
+def ensure_bookable(event, quantity):
+    if event.starts_at <= utcnow():
+        raise Conflict("This event has already taken place.", code="event_past")
+    limit = current_app.config["MAX_TICKETS_PER_BOOKING"]
+    if quantity > limit:
+        raise ValidationFailed(
+            f"At most {limit} tickets per booking.",
+            code="too_many_tickets",
+            fields={"quantity": [f"must be at most {limit}"]},
+        )
+
+
+def find_offer(event, offer_id):
+    """The reseller allocation to sell from; None for the organizer's direct stock."""
+    if offer_id is None:
+        return None
+    allocation = db.session.get(Allocation, offer_id)
+    if allocation is None or allocation.event_id != event.id:
+        raise NotFound("This event has no such offer.", code="offer_not_found")
+    if not allocation.on_sale:
+        raise stock.OfferNotOnSale()
+    return allocation
+
+
+def find_or_create_buyer(email, name):
+    """The buyer with this email (case-insensitive), created on their first booking.
+
+    An existing buyer keeps their name: anyone can type an email, so a booking must not rename.
+    """
+    email = normalise_email(email)
+    buyer = db.session.scalar(select(Buyer).where(Buyer.email == email))
+    if buyer is not None:
+        return buyer
+    try:
+        with db.session.begin_nested():
+            buyer = Buyer(email=email, name=name)
+            db.session.add(buyer)
+    except IntegrityError:  # another request created this buyer since we looked
+        buyer = db.session.scalar(select(Buyer).where(Buyer.email == email))
+    return buyer
+
+
+def new_booking(event, offer, buyer, sale):
+    unit_price = event.price_minor
+    if offer is not None and offer.price_minor is not None:
+        unit_price = offer.price_minor
+    booking = Booking(
+        reference=random_code(),
+        event=event,
+        allocation=offer,
+        seller=offer.reseller if offer else event.organizer,
+        buyer=buyer,
+        user_id=sale.user_id,
+        quantity=sale.quantity,
+        unit_price_minor=unit_price,
+        total_minor=unit_price * sale.quantity,
+        currency_code=event.currency_code,
+        status="confirmed",
+    )
+    booking.tickets = [Ticket(code=random_code(), event_id=event.id) for _ in range(sale.quantity)]
+    return booking
+
+
+def save_booking(booking):
+    db.session.add(booking)
+    try:
+        db.session.flush()
+    except IntegrityError:  # the reseller's allocation was deleted meanwhile
+        db.session.rollback()
+        raise stock.OfferNotOnSale() from None
+
+
+def take_stock(booking):
+    if booking.allocation_id is None:
+        stock.take_direct(booking.event_id, booking.quantity)
+    else:
+        stock.take_from_allocation(booking.allocation_id, booking.event_id, booking.quantity)
+
+
+def release_stock(booking):
+    if booking.allocation_id is None:
+        stock.release_direct(booking.event_id, booking.quantity)
+    else:
+        stock.release_to_allocation(booking.allocation_id, booking.event_id, booking.quantity)
+
+
+def find_booking(reference):
+    booking = db.session.scalar(select(Booking).where(Booking.reference == reference))
+    if booking is None:
+        raise NotFound("Booking not found.", code="booking_not_found")
+    return booking
+
+
+def get_buyer_booking(reference, email):
+    """The booking, for the buyer who knows its reference and email (404 otherwise)."""
+    booking = find_booking(reference)
+    if booking.buyer.email != normalise_email(email):
+        raise NotFound("Booking not found.", code="booking_not_found")
+    return booking
+
+
+def cancel_booking(reference, email=None, actor=None):
+    """Cancels a booking (buyer by email, or the event's organizer or an admin); stock returns."""
+    booking = find_booking(reference)
+    ensure_may_cancel(booking, email, actor)
+    cancelled = db.session.execute(
+        update(Booking)
+        .where(Booking.id == booking.id, Booking.status == "confirmed")
+        .values(status="cancelled", cancelled_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if cancelled.rowcount != 1:
+        raise Conflict("This booking is already cancelled.", code="already_cancelled")
+    release_stock(booking)
+    queue_email(booking.buyer.email, *emails.booking_cancelled(booking))
+    record_audit(
+        "booking.cancel",
+        actor_id=actor.id if actor else None,
+        target_type="booking",
+        target_id=booking.id,
+        reference=booking.reference,
+    )
+    db.session.commit()
+    return booking
+
+
+def ensure_may_cancel(booking, email, actor):
+    if manages(actor, booking.event):
+        return
+    if email is not None:
+        if normalise_email(email) != booking.buyer.email:
+            raise NotFound("Booking not found.", code="booking_not_found")
+        return
+    if actor is not None:
+        raise Forbidden(
+            "Only the buyer, the event's organizer or an admin can cancel.", code="forbidden"
+        )
+    raise ValidationFailed(
+        "Give the buyer's email, in the body or as ?email=.", fields={"email": ["required"]}
+    )
+
+
+def with_booking_details(query):
+    return query.options(
+        joinedload(Booking.event),
+        joinedload(Booking.buyer),
+        joinedload(Booking.seller),
+        selectinload(Booking.tickets),
+    )
+
+
+def page_of_bookings(condition, page, per_page):
+    total = db.session.scalar(select(func.count(Booking.id)).where(condition))
+    query = (
+        select(Booking)
+        .where(condition)
+        .order_by(Booking.created_at.desc(), Booking.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
+    return list(db.session.scalars(with_booking_details(query))), total
+
+
+def list_event_bookings(event_id, actor, page, per_page):
+    """(bookings, total): the event's sales of every seller, newest first."""
+    event = get_managed_event(event_id, actor)
+    return page_of_bookings(Booking.event_id == event.id, page, per_page)
+
+
+def list_user_bookings(user, page, per_page):
+    """(bookings, total): what the user bought with /purchase_ticket, newest first."""
+    return page_of_bookings(Booking.user_id == user.id, page, per_page)
+
+
+# --- check-in -----------------------------------------------------------------------------------
+
+
+def check_in_ticket(event_id, code, actor):
+    """Admits a ticket once: 404 not a ticket of this event, 409 used or cancelled."""
+    event = get_managed_event(event_id, actor)
+    ticket = db.session.scalar(
+        select(Ticket).where(Ticket.code == code, Ticket.event_id == event.id)
+    )
+    if ticket is None:
+        raise NotFound("No ticket of this event has this code.", code="ticket_not_found")
+    # FOR SHARE (PostgreSQL): a cancellation of this booking waits until the check-in is done.
+    status = db.session.scalar(
+        select(Booking.status).where(Booking.id == ticket.booking_id).with_for_update(read=True)
+    )
+    if status != "confirmed":
+        raise Conflict("This ticket's booking is cancelled.", code="booking_cancelled")
+    admitted = db.session.execute(
+        update(Ticket)
+        .where(Ticket.id == ticket.id, Ticket.checked_in_at.is_(None))
+        .values(checked_in_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if admitted.rowcount != 1:
+        db.session.refresh(ticket)
+        raise Conflict(
+            "This ticket was already checked in.",
+            code="already_checked_in",
+            checked_in_at=ticket.checked_in_at.isoformat(),
+        )
+    db.session.commit()
+    return ticket

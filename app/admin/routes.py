@@ -5,6 +5,8 @@ from flask_jwt_extended import current_user, verify_jwt_in_request
 
 from app.admin import bp, service
 from app.admin.schemas import (
+    AdminTicketCreate,
+    AdminTicketUpdate,
     AdminUserCreate,
     AdminUserUpdate,
     BuyerUpdate,
@@ -12,9 +14,10 @@ from app.admin.schemas import (
     buyer_out,
 )
 from app.auth.schemas import user_out
-from app.common.pagination import paginate
+from app.common.pagination import page_args, page_envelope, paginate
 from app.common.validation import parse_body
 from app.errors import Forbidden, ValidationFailed
+from app.tickets.schemas import booking_out
 
 
 @bp.before_request
@@ -119,3 +122,44 @@ def list_audit():
         target_id=int_arg("target_id"),
     )
     return jsonify(paginate(query, "entries", audit_out))
+
+
+@bp.get("/admin/tickets")
+def list_tickets():
+    status = request.args.get("status") or None
+    if status not in (None, "confirmed", "cancelled"):
+        raise ValidationFailed("Unknown status.", fields={"status": ["confirmed or cancelled"]})
+    page, per_page = page_args()
+    bookings, total = service.list_tickets(
+        event_id=int_arg("event_id"),
+        seller_id=int_arg("seller_id"),
+        status=status,
+        email=request.args.get("email"),
+        page=page,
+        per_page=per_page,
+    )
+    items = [booking_out(booking) for booking in bookings]
+    return jsonify(page_envelope("tickets", items, page, per_page, total))
+
+
+@bp.post("/admin/tickets")
+def create_ticket():
+    booking = service.create_ticket(parse_body(AdminTicketCreate), current_user)
+    return jsonify(booking_out(booking)), 201
+
+
+@bp.get("/admin/tickets/<int:ticket_id>")
+def get_ticket(ticket_id):
+    return jsonify(booking_out(service.get_ticket(ticket_id)))
+
+
+@bp.patch("/admin/tickets/<int:ticket_id>")
+def update_ticket(ticket_id):
+    booking = service.update_ticket_buyer(ticket_id, parse_body(AdminTicketUpdate), current_user)
+    return jsonify(booking_out(booking))
+
+
+@bp.delete("/admin/tickets/<int:ticket_id>")
+def cancel_ticket(ticket_id):
+    service.cancel_ticket(ticket_id, current_user)
+    return "", 204

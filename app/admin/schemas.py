@@ -6,6 +6,7 @@ from pydantic import EmailStr, Field
 
 from app.auth.schemas import USERNAME_PATTERN
 from app.common.validation import InputModel
+from app.tickets.schemas import BookingIn
 
 Role = Literal["admin", "organizer", "reseller"]
 
@@ -52,3 +53,13 @@ def audit_out(entry):
         "ip": entry.ip,
         "created_at": entry.created_at.isoformat(),
     }
+
+
+class AdminTicketCreate(BookingIn):
+    """The body of POST /events/<id>/bookings, plus the event."""
+
+    event_id: int = Field(ge=1)
+
+
+class AdminTicketUpdate(InputModel):
+    buyer: BuyerUpdate

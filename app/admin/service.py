@@ -1,6 +1,6 @@
 """Administration use cases: users, buyers, the audit log. Each owns its transaction."""
 
-from sqlalchemy import delete, exists, func, or_, select
+from sqlalchemy import and_, delete, exists, func, or_, select, true
 
 from app.audit import AuditEntry, record_audit
 from app.auth import service as accounts
@@ -8,6 +8,7 @@ from app.auth.models import User
 from app.errors import Conflict, NotFound
 from app.events.models import Event
 from app.extensions import db
+from app.tickets import service as sales
 from app.tickets.models import Allocation, Booking, Buyer, Ticket
 
 
@@ -216,3 +217,68 @@ def list_audit(action=None, actor_id=None, target_type=None, target_id=None):
         if value is not None:
             query = query.where(column == value)
     return query
+
+
+# --- sold tickets (bookings) --------------------------------------------------------------------
+
+
+def list_tickets(event_id=None, seller_id=None, status=None, email=None, page=1, per_page=20):
+    """(bookings, total) matching the filters, newest first."""
+    conditions = [true()]
+    if event_id is not None:
+        conditions.append(Booking.event_id == event_id)
+    if seller_id is not None:
+        conditions.append(Booking.seller_id == seller_id)
+    if status is not None:
+        conditions.append(Booking.status == status)
+    if email:
+        buyer_ids = select(Buyer.id).where(Buyer.email == accounts.normalise_email(email))
+        conditions.append(Booking.buyer_id.in_(buyer_ids))
+    return sales.page_of_bookings(and_(*conditions), page, per_page)
+
+
+def get_ticket(booking_id):
+    booking = db.session.get(Booking, booking_id)
+    if booking is None:
+        raise NotFound("No booking has this id.", code="booking_not_found")
+    return booking
+
+
+def create_ticket(data, actor):
+    """A booking made by hand: the very code path, stock rules and email of a buyer's booking."""
+    record_audit(
+        "booking_created_by_admin",
+        actor_id=actor.id,
+        target_type="event",
+        target_id=data.event_id,
+        quantity=data.quantity,
+        buyer=data.buyer.email,
+    )  # committed by book_tickets together with the booking, or rolled back with it
+    return sales.book_tickets(data.event_id, data)
+
+
+def update_ticket_buyer(booking_id, data, actor):
+    """Corrects who holds a booking: another email moves it to that buyer (found or created)."""
+    booking = get_ticket(booking_id)
+    changes = data.buyer.model_dump(exclude_unset=True, exclude_none=True)
+    buyer = booking.buyer
+    if "email" in changes and accounts.normalise_email(changes["email"]) != buyer.email:
+        buyer = sales.find_or_create_buyer(changes["email"], changes.get("name", buyer.name))
+        booking.buyer_id = buyer.id
+    if "name" in changes:
+        buyer.name = changes["name"]
+    record_audit(
+        "booking_buyer_updated",
+        actor_id=actor.id,
+        target_type="booking",
+        target_id=booking.id,
+        fields=sorted(changes),
+    )
+    db.session.commit()
+    db.session.refresh(booking)
+    return booking
+
+
+def cancel_ticket(booking_id, actor):
+    """Deleting a sold ticket cancels its booking: the stock returns, the record stays."""
+    return sales.cancel_booking(get_ticket(booking_id).reference, actor=actor)

@@ -115,6 +115,8 @@ class Config:
     SESSION_COOKIE_SECURE = True
     # Send queued emails from a background thread of the API process (`flask send-mail` otherwise).
     MAIL_BACKGROUND_SENDER = env_bool("MAIL_BACKGROUND_SENDER", True)
+    # Seconds between passes over the outbox; a commit that queues mail wakes the sender at once.
+    MAIL_SENDER_INTERVAL = float(env("MAIL_SENDER_INTERVAL", 5))
 
 
 class DevelopmentConfig(Config):

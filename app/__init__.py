@@ -146,7 +146,8 @@ def register_startup_tasks(app):
         @app.before_request
         def start_email_sender_once():
             if not sender:
-                sender["thread"] = start_background_sender(app)
+                interval = app.config["MAIL_SENDER_INTERVAL"]
+                sender["thread"] = start_background_sender(app, interval)
 
 
 def schema_is_ready():

@@ -10,8 +10,8 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_mail import Connection, Message
-from sqlalchemy import CheckConstraint, String, Text, and_, or_, select, update
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import CheckConstraint, String, Text, and_, event, or_, select, update
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from app.common.models import UTCDateTime, utcnow
 from app.extensions import db
@@ -48,7 +48,15 @@ def queue_email(recipient, subject, body_text, body_html=None):
         recipient=recipient, subject=subject, body_text=body_text, body_html=body_html
     )
     db.session.add(email)
+    # On the session itself: the scoped proxy's .info is not the session's.
+    db.session().info["outbox_changed"] = True
     return email
+
+
+@event.listens_for(Session, "after_commit")
+def wake_sender_after_commit(session):
+    if session.info.pop("outbox_changed", False):
+        wake_sender()
 
 
 # --- delivery -----------------------------------------------------------------------------------

@@ -49,7 +49,13 @@ def test_the_configured_admin_is_made_once_by_workers_starting_together(live_app
 
 
 def test_the_api_process_sends_queued_mail_in_the_background(live_app, smtp_server, db):
-    url = live_app(SMTP_SERVER="127.0.0.1", SMTP_PORT=smtp_server.port, SMTP_USE_TLS="false")
+    url = live_app(
+        SMTP_SERVER="127.0.0.1",
+        SMTP_PORT=smtp_server.port,
+        SMTP_USE_TLS="false",
+        # No timed pass within the test: only the wake-up after the commit can deliver it.
+        MAIL_SENDER_INTERVAL=3600,
+    )
     body = {"email": "fresh@example.tn", "password": "a-long-password"}
     assert requests.post(f"{url}/register", json=body, timeout=30).status_code == 201
     deadline = time.monotonic() + 20

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := main.py
 
-.PHONY: run run-https test lint format migrate seed clean
+.PHONY: run run-https test e2e lint format migrate seed clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,28 @@ run-https: seed
 ## make test: install the test requirements and run the suite (TEST_DATABASE_URL for PostgreSQL).
 test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest
+
+$(VENV)/.installed-e2e: e2e/requirements.txt $(VENV)/.installed-dev
+	$(BIN)/pip install --quiet -r e2e/requirements.txt
+	touch $@
+
+## make e2e: Swagger UI in headless Chromium (installs Debian's chromium and chromium-driver first
+## when /usr/bin/chromedriver is missing: as root, or through sudo).
+e2e: $(VENV)/.installed-e2e
+	@if [ ! -x /usr/bin/chromedriver ]; then \
+	  if [ "$$(id -u)" -eq 0 ]; then sudo=""; \
+	  elif command -v sudo >/dev/null 2>&1; then sudo="sudo"; \
+	  else \
+	    echo "make e2e: /usr/bin/chromedriver is missing, and installing Debian's chromium and" \
+	      "chromium-driver needs root or sudo: run 'apt-get install -y chromium chromium-driver'" \
+	      "as root, then 'make e2e' again." >&2; \
+	    exit 1; \
+	  fi; \
+	  echo "Installing chromium and chromium-driver (Debian)"; \
+	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get update -q && \
+	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver; \
+	fi
+	$(BIN)/python -m pytest e2e -q
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

@@ -83,6 +83,10 @@ class Config:
     GOOGLE_USERINFO_URL = env(
         "GOOGLE_USERINFO_URL", "https://openidconnect.googleapis.com/v1/userinfo"
     )
+    # Google allows the device flow only for "TVs and Limited Input devices" clients, which
+    # cannot do the browser flow: a second client, falling back to the web one when unset.
+    GOOGLE_DEVICE_CLIENT_ID = env("GOOGLE_DEVICE_CLIENT_ID")
+    GOOGLE_DEVICE_CLIENT_SECRET = env("GOOGLE_DEVICE_CLIENT_SECRET")
     GITHUB_CLIENT_ID = env("GITHUB_CLIENT_ID")
     GITHUB_CLIENT_SECRET = env("GITHUB_CLIENT_SECRET")
     GITHUB_AUTHORIZE_URL = env("GITHUB_AUTHORIZE_URL", "https://github.com/login/oauth/authorize")
@@ -102,6 +106,7 @@ class Config:
     RATELIMIT_RESEND = env("RATELIMIT_RESEND", "3 per 10 minutes")
     RATELIMIT_VERIFY = env("RATELIMIT_VERIFY", "20 per minute")
     RATELIMIT_REFRESH = env("RATELIMIT_REFRESH", "30 per minute")
+    RATELIMIT_OAUTH = env("RATELIMIT_OAUTH", "30 per minute")
 
     MAX_TICKETS_PER_BOOKING = env_int("MAX_TICKETS_PER_BOOKING", 10)
     CORS_ORIGINS = env("CORS_ORIGINS", "")

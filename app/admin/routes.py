@@ -48,16 +48,20 @@ def int_arg(name):
     return int(raw)
 
 
-def role_arg():
-    role = request.args.get("role") or None
-    if role not in (None, "admin", "organizer", "reseller"):
-        raise ValidationFailed("Unknown role.", fields={"role": ["admin, organizer or reseller"]})
-    return role
+def choice_arg(name, choices):
+    value = request.args.get(name) or None
+    if value not in (None, *choices):
+        raise ValidationFailed(f"Unknown {name}.", fields={name: [f"one of {', '.join(choices)}"]})
+    return value
 
 
 @bp.get("/admin/users")
 def list_users():
-    query = service.list_users(role_arg(), bool_arg("blocked"), request.args.get("q"))
+    query = service.list_users(
+        choice_arg("role", ("admin", "organizer", "reseller")),
+        bool_arg("blocked"),
+        request.args.get("q"),
+    )
     return jsonify(paginate(query, "users", user_out))
 
 
@@ -118,7 +122,7 @@ def list_audit():
     query = service.list_audit(
         action=request.args.get("action") or None,
         actor_id=int_arg("actor_id"),
-        target_type=request.args.get("target_type") or None,
+        target_type=choice_arg("target_type", ("user", "buyer", "booking", "allocation", "event")),
         target_id=int_arg("target_id"),
     )
     return jsonify(paginate(query, "entries", audit_out))
@@ -126,9 +130,7 @@ def list_audit():
 
 @bp.get("/admin/tickets")
 def list_tickets():
-    status = request.args.get("status") or None
-    if status not in (None, "confirmed", "cancelled"):
-        raise ValidationFailed("Unknown status.", fields={"status": ["confirmed or cancelled"]})
+    status = choice_arg("status", ("confirmed", "cancelled"))
     page, per_page = page_args()
     bookings, total = service.list_tickets(
         event_id=int_arg("event_id"),

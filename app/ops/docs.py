@@ -31,5 +31,7 @@ def init_swagger(app):
         "static_url_path": "/flasgger_static",
         "swagger_ui": True,
         "specs_route": "/",
+        # Without it flasgger writes `auth_config = None;` into the page, a JS ReferenceError.
+        "auth": {},
     }
     Swagger(app, template=spec, config=config, merge=True)

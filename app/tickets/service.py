@@ -121,7 +121,7 @@ def allocate_to_reseller(event_id, data, actor):
         db.session.rollback()
         raise AllocationExists() from None
     stock.allocate(event.id, data.quantity)
-    audit_allocation("allocation.create", allocation, actor)
+    audit_allocation("allocation_created", allocation, actor)
     db.session.commit()
     return allocation
 
@@ -156,7 +156,7 @@ def resize_event_allocation(event_id, allocation_id, quantity, actor):
     allocation = get_event_allocation(event, allocation_id)
     stock.resize_allocation(allocation.id, event.id, quantity)
     db.session.refresh(allocation)
-    audit_allocation("allocation.resize", allocation, actor)
+    audit_allocation("allocation_resized", allocation, actor)
     db.session.commit()
     return allocation
 
@@ -172,7 +172,7 @@ def delete_event_allocation(event_id, allocation_id, actor):
             code="allocation_has_bookings",
         )
     stock.withdraw_allocation(allocation.id, event.id)
-    audit_allocation("allocation.delete", allocation, actor)
+    audit_allocation("allocation_deleted", allocation, actor)
     db.session.commit()
 
 
@@ -387,7 +387,7 @@ def cancel_booking(reference, email=None, actor=None):
     release_stock(booking)
     queue_email(booking.buyer.email, *emails.booking_cancelled(booking))
     record_audit(
-        "booking.cancel",
+        "booking_cancelled",
         actor_id=actor.id if actor else None,
         target_type="booking",
         target_id=booking.id,

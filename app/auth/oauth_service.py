@@ -1,0 +1,146 @@
+"""Accounts from Google and GitHub: find, link or create the user of a provider identity.
+
+The provider's verified email is the key: an identity (provider, subject) already linked wins;
+otherwise the account with the same email is linked (its email now counts as verified);
+otherwise a new account is made. One commit per sign-in; nothing is kept when it is refused.
+"""
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from app.audit import record_audit
+from app.auth.models import OAuthIdentity, User
+from app.auth.service import (
+    find_user_by_email,
+    normalise_email,
+    refuse_unusable_account,
+    username_from_email,
+)
+from app.auth.tokens import issue_token_pair, now_utc
+from app.errors import AppError, BadRequest, Conflict, Forbidden
+from app.extensions import db
+
+# An admin is made by an admin or the CLI, never by signing in with a provider.
+SELF_SERVICE_ROLES = ("organizer", "reseller")
+DEFAULT_ROLE = "organizer"
+PROVIDER_LABELS = {"google": "Google", "github": "GitHub"}
+
+
+def checked_role(role):
+    """The role a new account would get: organizer by default, reseller on request; 400 else."""
+    if role in (None, ""):
+        return DEFAULT_ROLE
+    if role not in SELF_SERVICE_ROLES:
+        raise BadRequest(
+            "role must be organizer or reseller.",
+            code="validation_error",
+            fields={"role": ["must be organizer or reseller"]},
+        )
+    return role
+
+
+def sign_in_with_provider(profile, role=None):
+    """(user, (access, refresh)) for a provider's person; 403 when unverified or unusable."""
+    role = checked_role(role)
+    refuse_unverified_email(profile)
+    try:
+        user = sign_in_once(profile, role)
+    except IntegrityError:
+        # Two first sign-ins of the same person raced and the other one created the account:
+        # the second attempt finds it.
+        db.session.rollback()
+        user = sign_in_once_or_conflict(profile, role)
+    return user, issue_token_pair(user, via=profile.provider)
+
+
+def refuse_unverified_email(profile):
+    if profile.email and profile.email_verified:
+        return
+    label = PROVIDER_LABELS[profile.provider]
+    raise Forbidden(
+        f"Your {label} account has no verified email address: verify it with {label} first.",
+        code="provider_email_not_verified",
+    )
+
+
+def sign_in_once_or_conflict(profile, role):
+    try:
+        return sign_in_once(profile, role)
+    except IntegrityError:
+        db.session.rollback()
+        raise Conflict("This account is being created by another request: try again.") from None
+
+
+def sign_in_once(profile, role):
+    """Finds, links or creates the user, refuses an unusable account, and commits."""
+    try:
+        user = linked_user(profile) or link_or_create_user(profile, role)
+        refuse_unusable_account(user)
+        mark_signed_in(user)
+    except AppError:
+        db.session.rollback()  # neither the link nor the new account outlive a refusal
+        raise
+    db.session.commit()
+    return user
+
+
+def linked_user(profile):
+    identity = db.session.scalar(
+        select(OAuthIdentity).where(
+            OAuthIdentity.provider == profile.provider,
+            OAuthIdentity.subject == profile.subject,
+        )
+    )
+    if identity is None:
+        return None
+    identity.email = normalise_email(profile.email)
+    return identity.user
+
+
+def link_or_create_user(profile, role):
+    email = normalise_email(profile.email)
+    user = find_user_by_email(email)
+    if user is None:
+        user = create_user(profile, email, role)
+    else:
+        # The provider has verified this address, so the account's owner is this person.
+        user.email_verified = True
+    db.session.add(
+        OAuthIdentity(provider=profile.provider, subject=profile.subject, user=user, email=email)
+    )
+    db.session.flush()
+    record_audit(
+        "oauth_identity_linked",
+        actor_id=user.id,
+        target_type="user",
+        target_id=user.id,
+        provider=profile.provider,
+    )
+    return user
+
+
+def create_user(profile, email, role):
+    username = username_from_email(email)
+    user = User(
+        email=email,
+        username=username,
+        name=(profile.name or username)[:120],
+        password_hash=None,
+        role=role,
+        email_verified=True,
+    )
+    db.session.add(user)
+    return user
+
+
+def mark_signed_in(user):
+    """Resets the failed-login count, unless a concurrent failure blocked the account meanwhile."""
+    result = db.session.execute(
+        update(User)
+        .where(User.id == user.id, User.is_blocked.is_(False))
+        .values(failed_login_count=0, last_login_at=now_utc())
+    )
+    if result.rowcount != 1:
+        raise Forbidden(
+            "This account is blocked: contact an administrator.", code="account_blocked"
+        )

@@ -244,3 +244,35 @@ def redis_url_or_skip():
     except redis.RedisError:
         pytest.skip("Redis is not running on 127.0.0.1:6379")
     return url
+
+
+def as_json_schema(node):
+    """OpenAPI 3.0 schema → JSON Schema (only `nullable` differs in what swagger.yml uses)."""
+    if isinstance(node, list):
+        return [as_json_schema(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    converted = {key: as_json_schema(value) for key, value in node.items() if key != "nullable"}
+    if node.get("nullable"):
+        return {"anyOf": [converted, {"type": "null"}]}
+    return converted
+
+
+@pytest.fixture(scope="session")
+def spec_schema():
+    """spec_schema(body, "OAuthLoginResult") validates body against that swagger.yml schema."""
+    import yaml
+    from jsonschema import Draft202012Validator
+    from referencing import Registry, Resource
+
+    from config import BASE_DIR
+
+    with open(BASE_DIR / "swagger.yml", encoding="utf-8") as handle:
+        spec = as_json_schema(yaml.safe_load(handle))
+    registry = Registry().with_resource("urn:spec", Resource.opaque(spec))
+
+    def check(body, name):
+        schema = {"$ref": f"urn:spec#/components/schemas/{name}"}
+        Draft202012Validator(schema, registry=registry).validate(body)
+
+    return check

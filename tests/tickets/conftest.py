@@ -93,35 +93,3 @@ def post_in_parallel(url, bodies, headers=None, threads=20):
 
     with ThreadPoolExecutor(max_workers=threads) as pool:
         return list(pool.map(post, bodies))
-
-
-def json_schema(node):
-    """An OpenAPI 3.0 schema as JSON Schema: `nullable: true` becomes "or null"."""
-    if isinstance(node, list):
-        return [json_schema(item) for item in node]
-    if not isinstance(node, dict):
-        return node
-    converted = {key: json_schema(value) for key, value in node.items() if key != "nullable"}
-    if node.get("nullable"):
-        return {"anyOf": [converted, {"type": "null"}]}
-    return converted
-
-
-@pytest.fixture(scope="session")
-def assert_schema():
-    """assert_schema(body, "Booking"): the body matches that schema of swagger.yml."""
-    import yaml
-    from jsonschema import Draft202012Validator
-    from referencing import Registry, Resource
-
-    from config import BASE_DIR
-
-    with open(BASE_DIR / "swagger.yml", encoding="utf-8") as handle:
-        spec = json_schema(yaml.safe_load(handle))
-    registry = Registry().with_resource("urn:spec", Resource.opaque(spec))
-
-    def check(body, name):
-        schema = {"$ref": f"urn:spec#/components/schemas/{name}"}
-        Draft202012Validator(schema, registry=registry).validate(body)
-
-    return check

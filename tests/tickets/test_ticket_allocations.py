@@ -25,7 +25,7 @@ def allocate(client, headers, event_id, **body):
 
 
 def test_owner_allocates_by_id_or_email(
-    client, db, auth_headers, owner, event, reseller, make_user, assert_schema
+    client, db, auth_headers, owner, event, reseller, make_user, spec_schema
 ):
     other = make_user("reseller", email="other.reseller@example.tn")
     headers = auth_headers(owner)
@@ -33,7 +33,7 @@ def test_owner_allocates_by_id_or_email(
     response = allocate(client, headers, event.id, reseller_id=reseller.id, quantity=30)
     assert response.status_code == 201
     body = response.get_json()
-    assert_schema(body, "Allocation")
+    spec_schema(body, "Allocation")
     assert body["reseller"] == {"id": reseller.id, "name": "Karim", "email": reseller.email}
     assert (body["quantity"], body["sold"], body["remaining"], body["on_sale"]) == (
         30,
@@ -51,7 +51,7 @@ def test_owner_allocates_by_id_or_email(
 
     assert stock_state(db, event.id).allocated == 50
     listed = client.get(f"/events/{event.id}/allocations", headers=headers).get_json()
-    assert_schema(listed, "AllocationList")
+    spec_schema(listed, "AllocationList")
     assert [a["quantity"] for a in listed["allocations"]] == [30, 20]
 
 
@@ -206,14 +206,14 @@ def test_allocation_of_another_event_is_404(
 
 
 def test_reseller_lists_and_offers_only_own_allocations(
-    client, auth_headers, event, reseller, make_user, make_allocation, assert_schema
+    client, auth_headers, event, reseller, make_user, make_allocation, spec_schema
 ):
     mine = make_allocation(event, reseller, quantity=10, on_sale=False)
     theirs = make_allocation(event, quantity=5)
     headers = auth_headers(reseller)
 
     listed = client.get("/allocations", headers=headers).get_json()
-    assert_schema(listed, "ResellerAllocationList")
+    spec_schema(listed, "ResellerAllocationList")
     listed = listed["allocations"]
     assert [a["id"] for a in listed] == [mine.id]
     assert listed[0]["event"]["id"] == event.id
@@ -260,7 +260,7 @@ def test_offer_price_is_validated(client, auth_headers, event, reseller, make_al
 
 
 def test_offers_list_direct_stock_and_on_sale_resellers(
-    client, make_event, make_user, make_allocation, assert_schema
+    client, make_event, make_user, make_allocation, spec_schema
 ):
     organizer = make_user("organizer", name="Festival Carthage")
     event = make_event(organizer=organizer, number_of_tickets=100)
@@ -269,7 +269,7 @@ def test_offers_list_direct_stock_and_on_sale_resellers(
     make_allocation(event, quantity=20, on_sale=False)
 
     offers = client.get(f"/events/{event.id}/offers").get_json()
-    assert_schema(offers, "OfferList")
+    spec_schema(offers, "OfferList")
     offers = offers["offers"]
     assert offers == [
         {

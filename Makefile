@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := main.py
 
-.PHONY: run run-https test e2e lint format migrate seed clean
+.PHONY: run run-https test e2e fuzz lint format migrate seed clean bench bench-smoke
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +58,25 @@ e2e: $(VENV)/.installed-e2e
 	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver; \
 	fi
 	$(BIN)/python -m pytest e2e -q
+
+## make bench: load benchmarks against gunicorn on SQLite and PostgreSQL, one table (README
+## "Performance"). Scale with BENCH_ARGS, e.g. BENCH_ARGS="--seconds 10 --stock 5000".
+bench: $(VENV)/.installed
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+## make bench-smoke: the same with tiny numbers on SQLite; fails only when the benchmark breaks.
+bench-smoke: $(VENV)/.installed
+	$(BIN)/python -m bench.run --events 2000 --seconds 1 --rounds 1 --stock 50 \
+		--databases sqlite $(BENCH_ARGS)
+
+$(VENV)/.installed-fuzz: fuzz/requirements.txt $(VENV)/.installed-dev
+	$(BIN)/pip install --quiet -r fuzz/requirements.txt
+	touch $@
+
+## make fuzz: schemathesis runs every operation of swagger.yml against the app in-process, as
+## admin, organizer and reseller; FUZZ_MAX_EXAMPLES bounds the examples per operation (25).
+fuzz: $(VENV)/.installed-fuzz
+	$(BIN)/python -m pytest fuzz -q
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

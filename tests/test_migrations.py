@@ -25,7 +25,7 @@ EXPECTED_TABLES = {
 def scratch_database_url(tmp_path):
     """A new empty database of the suite's kind (a temp SQLite file, or a PostgreSQL database)."""
     base = os.environ.get("TEST_DATABASE_URL")
-    if not base:
+    if not base or make_url(base).get_backend_name() != "postgresql":
         yield f"sqlite:///{tmp_path / 'migrations.db'}"
         return
     name = f"tapestry_mig_{uuid.uuid4().hex[:8]}"

@@ -23,6 +23,8 @@ from app.tickets.schemas import booking_out
 @bp.before_request
 def require_admin():
     """Deny by default: every /admin route, present or future, needs an admin token."""
+    if request.method == "OPTIONS":
+        return  # Flask's automatic answer (and CORS preflights) carry no token
     verify_jwt_in_request()
     if current_user.role != "admin":
         raise Forbidden("Administrators only.", code="admin_only")

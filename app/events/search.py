@@ -48,9 +48,11 @@ def matching_events(words, dialect_name, conditions):
         match = SEARCH_DOCUMENT.op("@@")(_postgres_query(words))
         query = select(events.c.id, SEARCH_DOCUMENT.label("document")).where(match, *conditions)
         return query.cte("matches").prefix_with("MATERIALIZED")
+    # Driven by the FTS index, so a LIMIT reading it stops early: `events.id IN (MATCH ...)`
+    # would first collect every match (30 000 rowids for a common word, 8 ms at 100 000 events).
     fts = table(FTS_TABLE, column("rowid"))
-    match = events.c.id.in_(select(fts.c.rowid).where(_sqlite_match(words)))
-    return select(events.c.id).where(match, *conditions).cte("matches")
+    query = select(events.c.id).select_from(fts.join(events, events.c.id == fts.c.rowid))
+    return query.where(_sqlite_match(words), *conditions).cte("matches")
 
 
 def ranked_candidates(words, dialect_name, conditions, limit):

@@ -11,6 +11,7 @@ from pydantic import (
     model_validator,
 )
 
+from app.common.ids import MAX_ID
 from app.common.money import format_minor
 from app.common.validation import InputModel
 from app.events.schemas import event_out
@@ -20,7 +21,7 @@ MONEY_PATTERN = r"^[0-9]+(\.[0-9]+)?$"
 
 
 class AllocationCreateIn(InputModel):
-    reseller_id: int | None = Field(default=None, ge=1)
+    reseller_id: int | None = Field(default=None, ge=1, le=MAX_ID)
     reseller_email: EmailStr | None = Field(default=None, max_length=254)
     quantity: int = Field(ge=1, le=MAX_QUANTITY)
 
@@ -64,7 +65,7 @@ class BuyerIn(InputModel):
 class BookingIn(InputModel):
     quantity: int = Field(ge=1)
     buyer: BuyerIn
-    offer_id: int | None = Field(default=None, ge=1)
+    offer_id: int | None = Field(default=None, ge=1, le=MAX_ID)
 
 
 class PurchaseIn(InputModel):

@@ -1,0 +1,1 @@
+"""Load benchmarks against gunicorn: `make bench` (full) and `make bench-smoke` (CI)."""

@@ -1,0 +1,279 @@
+"""`make bench`: list ratio, search at N events and hot-event bookings, on SQLite and PostgreSQL.
+
+Each database gets a cached bench database (see seed.py), the app under gunicorn on a free port,
+and a bare Flask app with the same gunicorn settings as the baseline of the list ratio. One table
+is printed; the exit status is 1 only when the benchmark broke (crash, unexpected status,
+oversell), never because of speed.
+"""
+
+import argparse
+import json
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import quote
+
+from sqlalchemy import create_engine, text
+
+from bench import load, seed
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "bench" / ".data"
+APP_ENV = {
+    "APP_ENV": "development",
+    "ARGON2_TIME_COST": "1",
+    "ARGON2_MEMORY_COST": "1024",
+    "ARGON2_PARALLELISM": "1",
+    "RATELIMIT_ENABLED": "false",
+    "MAIL_BACKGROUND_SENDER": "false",
+}
+LIST_PATH = "/events?per_page=20"
+
+
+def options():
+    env = os.environ.get
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=int(env("BENCH_EVENTS", 100_000)))
+    parser.add_argument("--seconds", type=float, default=float(env("BENCH_SECONDS", 4)))
+    parser.add_argument("--rounds", type=int, default=int(env("BENCH_ROUNDS", 3)))
+    parser.add_argument("--connections", type=int, default=int(env("BENCH_CONNECTIONS", 32)))
+    parser.add_argument("--list-connections", type=int, default=int(env("BENCH_LIST_CONN", 4)))
+    parser.add_argument("--stock", type=int, default=int(env("BENCH_STOCK", 1000)))
+    parser.add_argument("--workers", type=int, default=int(env("BENCH_WORKERS", 2)))
+    parser.add_argument("--databases", default=env("BENCH_DATABASES", "sqlite,postgresql"))
+    parser.add_argument(
+        "--pg-url",
+        default=env("BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/tapestry_bench"),
+    )
+    return parser.parse_args()
+
+
+# ------------------------------------------------------------------------------------ servers
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def gunicorn(app, env, workers, ready_path, name):
+    """`app` under gunicorn (sync workers, no config file, no worker recycling); its address."""
+    address = ("127.0.0.1", free_port())
+    command = [
+        sys.executable, "-m", "gunicorn", app, "--pythonpath", str(ROOT), "--no-control-socket",
+        "-w", str(workers), "-b", f"{address[0]}:{address[1]}", "--log-level", "warning",
+    ]  # fmt: skip
+    # Started in bench/.data so that the project's gunicorn.conf.py is not read by either app.
+    with open(DATA / f"{name}.log", "w") as log:
+        server = subprocess.Popen(
+            command, cwd=DATA, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT
+        )
+    try:
+        wait_ready(address, ready_path, server)
+        yield address
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def wait_ready(address, path, server):
+    raw = load.http_request("GET", path)
+    for _ in range(300):
+        if server.poll() is not None:
+            raise RuntimeError(f"gunicorn exited ({server.returncode}); see bench/.data/*.log")
+        try:
+            if load.fetch(address, raw)[0] == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError("gunicorn did not answer within 30 s")
+
+
+def postgres_reachable(url):
+    engine = create_engine(url.rsplit("/", 1)[0] + "/postgres", connect_args={"connect_timeout": 3})
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        return True
+    except Exception:  # noqa: BLE001  (any failure means: skip PostgreSQL)
+        return False
+    finally:
+        engine.dispose()
+
+
+# ------------------------------------------------------------------------------- measurements
+
+
+def expect(result, allowed, what, problems):
+    unexpected = {status: n for status, n in result.statuses.items() if status not in allowed}
+    if unexpected:
+        problems.append(f"{what}: unexpected statuses {unexpected}")
+
+
+def ms(result):
+    return f"{result.percentile_ms(50):.1f} / {result.percentile_ms(99):.1f}"
+
+
+def throughput(address, connections, seconds, problems):
+    """Requests/s of GET LIST_PATH: wrk when installed, else the Python client."""
+    if load.WRK:
+        rate, errors = load.wrk(address, LIST_PATH, connections, seconds)
+        if errors:
+            problems.append(f"GET {LIST_PATH}: {errors} responses not 2xx/3xx")
+        return rate
+    raw = load.http_request("GET", LIST_PATH)
+    result = load.run(address, lambda i: raw, connections, seconds=seconds)
+    expect(result, {200}, f"GET {LIST_PATH}", problems)
+    return result.rate
+
+
+def list_ratio(app, bare, opts, problems):
+    """Interleaved runs A B A B ...: the median req/s of each and their ratio."""
+    rates = {app: [], bare: []}
+    for address in rates:
+        throughput(address, opts.list_connections, 1, problems)  # warm up
+    for _ in range(opts.rounds):
+        for address in rates:
+            rates[address].append(
+                throughput(address, opts.list_connections, opts.seconds, problems)
+            )
+    app_rate, bare_rate = statistics.median(rates[app]), statistics.median(rates[bare])
+    return {
+        f"GET {LIST_PATH}, req/s ({opts.list_connections} conns)": f"{app_rate:.0f}",
+        "bare Flask, same JSON, req/s": f"{bare_rate:.0f}",
+        "**list ratio R** (target ≥ 0.6)": f"**{app_rate / bare_rate:.2f}**",
+    }
+
+
+def search(app, opts, problems):
+    """Every query must find events; then latencies sequential and under load."""
+    paths = ["/events?q=" + quote(words) for words in seed.SEARCH_WORDS]
+    for path in paths:
+        status, body = load.fetch(app, load.http_request("GET", path))
+        if status != 200 or not json.loads(body)["total"]:
+            problems.append(f"GET {path}: status {status}, expected matches")
+    raws = [load.http_request("GET", path) for path in paths]
+    pick = raws.__getitem__
+    unloaded = load.run(app, lambda i: pick(i % len(raws)), 1, seconds=opts.seconds)
+    loaded = load.run(app, lambda i: pick(i % len(raws)), opts.connections, seconds=opts.seconds)
+    for result in (unloaded, loaded):
+        expect(result, {200}, "GET /events?q=", problems)
+    return {
+        "search `?q=`, sequential: p50 / p99 ms (target p50 ≤ 10)": ms(unloaded),
+        f"search, {opts.connections} conns: p50 / p99 ms (target p99 ≤ 50)": ms(loaded),
+        f"search, {opts.connections} conns: req/s": f"{loaded.rate:.0f}",
+    }
+
+
+def bookings(app, url, opts, problems):
+    """Concurrent bookings of one ticket each on one event, 25% more than its stock."""
+    event_id = seed.add_hot_event(url, opts.stock)
+    path = f"/events/{event_id}/bookings"
+
+    def booking(i):
+        buyer = {"name": f"Buyer {i}", "email": f"buyer{i}.{event_id}@bench.tn"}
+        return load.http_request("POST", path, json.dumps({"quantity": 1, "buyer": buyer}).encode())
+
+    labels = (
+        f"bookings, {opts.connections} conns on one event: req/s",
+        "bookings: p50 / p99 ms",
+        "bookings: sold / stock (no oversell)",
+    )
+    status, body = load.fetch(app, booking("probe"))
+    if status in (404, 405):
+        return dict.fromkeys(labels, "n/a (route not built)")
+    if status != 201:
+        problems.append(f"POST {path}: {status} {body[:200]!r}")
+        return dict.fromkeys(labels, f"failed ({status})")
+    result = load.run(app, booking, opts.connections, total=opts.stock + opts.stock // 4)
+    expect(result, {201, 409}, f"POST {path}", problems)
+    counts = seed.sold_counts(url, event_id)
+    if set(counts) != {result.statuses[201] + 1} or counts[0] != opts.stock:
+        problems.append(f"{path}: sold/booked/tickets {counts}, 201s {result.statuses[201] + 1}")
+    verdict = "ok" if counts[0] <= opts.stock else "OVERSOLD"
+    values = (f"{result.rate:.0f}", ms(result), f"{counts[0]} / {opts.stock} {verdict}")
+    return dict(zip(labels, values, strict=True))
+
+
+def bench_database(name, url, opts, problems):
+    started = time.perf_counter()
+    seeded = seed.ensure_seeded(url, opts.events)
+    note = f"seeded {opts.events} events" if seeded else "reused the seeded database"
+    print(f"== {name}: {note} in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    env = APP_ENV | {"DATABASE_URL": url}
+    with gunicorn("main:app", env, opts.workers, "/health", f"app-{name}") as app:
+        status, page = load.fetch(app, load.http_request("GET", LIST_PATH))
+        if status != 200:
+            raise RuntimeError(f"GET {LIST_PATH}: {status}")
+        (DATA / "page.json").write_bytes(page)
+        bare_env = {"BENCH_BARE_PAGE": str(DATA / "page.json")}
+        with gunicorn("bench.bare_app:app", bare_env, opts.workers, LIST_PATH, "bare") as bare:
+            rows = list_ratio(app, bare, opts, problems)
+        rows |= search(app, opts, problems)
+        rows |= bookings(app, url, opts, problems)
+    print(f"== {name}: done in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    return rows
+
+
+# ------------------------------------------------------------------------------------- report
+
+
+def machine():
+    lines = Path("/proc/cpuinfo").read_text().splitlines()
+    models = [line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")]
+    cpu = models[0] if models else platform.processor()
+    load = os.getloadavg()[0]  # other work on the machine skews every number
+    return f"{os.cpu_count()} cores, {cpu}, Python {platform.python_version()}, load {load:.1f}"
+
+
+def print_table(opts, columns):
+    print(
+        f"\n{time.strftime('%Y-%m-%d')}, {machine()}; {opts.events} events, gunicorn -w "
+        f"{opts.workers} sync, {opts.seconds:g} s per run, {opts.rounds} rounds; list req/s by "
+        f"{'wrk' if load.WRK else 'the Python client'}, latencies by the Python client\n"
+    )
+    names = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
+    print("| measurement | " + " | ".join(names.get(name, name) for name in columns) + " |")
+    print("|---" * (len(columns) + 1) + "|")
+    labels = next((list(rows) for rows in columns.values() if rows), [])
+    for label in labels:
+        cells = [rows.get(label, "") if rows else "skipped" for rows in columns.values()]
+        print(f"| {label} | " + " | ".join(cells) + " |")
+
+
+def database_url(name, opts):
+    if name == "sqlite":
+        return f"sqlite:///{DATA / f'bench-{opts.events}.db'}"
+    if name == "postgresql":
+        return opts.pg_url
+    raise SystemExit(f"unknown database {name!r}: sqlite or postgresql")
+
+
+def main():
+    opts = options()
+    DATA.mkdir(exist_ok=True)
+    problems, columns = [], {}
+    for name in opts.databases.split(","):
+        url = database_url(name, opts)
+        if name == "postgresql" and not postgres_reachable(url):
+            print("== postgresql: not reachable, skipped", file=sys.stderr)
+            columns[name] = None
+            continue
+        columns[name] = bench_database(name, url, opts, problems)
+    print_table(opts, columns)
+    for problem in problems:
+        print(f"BENCHMARK BROKEN: {problem}", file=sys.stderr)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,6 +1,7 @@
 """Spec-driven fuzzing: schemathesis runs every operation of swagger.yml against the app.
 
-In-process (WSGI, no network), on a fresh SQLite file in a temporary folder, with seed data so
+In-process (WSGI; only the OAuth routes reach out, to the suite's fake Google/GitHub server on
+127.0.0.1), on a fresh SQLite file in a temporary folder, with seed data so
 that small path ids usually exist. Each request carries a freshly minted token for the role the
 route needs (admin for /admin/*, reseller for /allocations, organizer otherwise), and before
 each request the three accounts are put back as they were, since the fuzzer itself blocks,
@@ -30,6 +31,7 @@ from sqlalchemy import select
 from app import create_app
 from config import BASE_DIR, TestingConfig
 from tests.conftest import reset_schema
+from tests.oauth.fake_provider import FakeProviderServer
 
 MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", "25"))
 CHECKS = [
@@ -39,23 +41,7 @@ CHECKS = [
     response_schema_conformance,
 ]
 
-# The OAuth browser and device-flow routes are excluded for now, and only they: another engineer
-# is building them at this moment. GET /login/google, GET /login (its compat alias),
-# GET /login/github, GET /auth/google/callback, GET /callback, GET /auth/github/callback,
-# GET /google-device-auth-step-1, GET /github-device-auth-step-1,
-# POST /google-device-auth-step-2, POST /github-device-auth-step-2.
-OAUTH_ROUTES_IN_PROGRESS = [
-    ("GET", r"^/login/(google|github)$"),
-    ("GET", r"^/login$"),
-    ("GET", r"^/auth/(google|github)/callback$"),
-    ("GET", r"^/callback$"),
-    ("GET", r"^/(google|github)-device-auth-step-1$"),
-    ("POST", r"^/(google|github)-device-auth-step-2$"),
-]
-
 schema = schemathesis.openapi.from_path(BASE_DIR / "swagger.yml")
-for _method, _path_regex in OAUTH_ROUTES_IN_PROGRESS:
-    schema = schema.exclude(method=_method, path_regex=_path_regex)
 
 ACTORS = {
     "admin": "fuzz-admin@example.tn",
@@ -81,7 +67,11 @@ def fuzz_app():
     class FuzzConfig(TestingConfig):
         SQLALCHEMY_DATABASE_URI = f"sqlite:///{folder}/fuzz.db"
 
+    # The OAuth routes talk to a fake Google/GitHub: a real HTTP server on 127.0.0.1.
+    provider_server = FakeProviderServer()
+    provider = provider_server.__enter__()
     app = create_app(FuzzConfig)
+    app.config.update(provider.config())
     reset_schema(app)
     with app.app_context():
         ensure_actors()
@@ -92,6 +82,7 @@ def fuzz_app():
 
         db.session.remove()
         db.engine.dispose()
+    provider_server.__exit__(None, None, None)
     shutil.rmtree(folder, ignore_errors=True)
 
 

@@ -245,7 +245,7 @@ def get_ticket(booking_id):
 
 
 def create_ticket(data, actor):
-    """A booking made by hand: the very code path, stock rules and email of a buyer's booking."""
+    """A booking made by hand, by the code path, stock rules and email of a buyer's; its shape."""
     record_audit(
         "booking_created_by_admin",
         actor_id=actor.id,

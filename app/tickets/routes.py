@@ -21,7 +21,6 @@ from app.tickets.schemas import (
     booking_out,
     check_in_out,
     direct_offer_out,
-    purchase_out,
     reseller_allocation_out,
     reseller_offer_out,
 )
@@ -90,8 +89,7 @@ def list_event_offers(event_id):
 @idempotent()
 def create_booking(event_id, claim):
     data = parse_body(BookingIn)
-    booking = service.book_tickets(event_id, data, claim)
-    return jsonify(booking_out(booking)), 201
+    return jsonify(service.book_tickets(event_id, data, claim)), 201
 
 
 @bp.get("/events/<int:event_id>/bookings")
@@ -123,8 +121,8 @@ def cancel_booking(reference):
 @idempotent(per_user=True)
 def purchase_ticket(event_id, claim):
     data = parse_body(PurchaseIn)
-    booking = service.purchase_tickets(event_id, data.num_tickets, current_user, claim)
-    return jsonify(purchase_out(booking)), 201
+    body = service.purchase_tickets(event_id, data.num_tickets, current_user, claim)
+    return jsonify(body), 201
 
 
 @bp.get("/me/bookings")

@@ -241,7 +241,10 @@ class Sale:
 
 
 def book_tickets(event_id, order, claim=None):
-    """Books tickets for a buyer without an account, from the organizer or a reseller offer."""
+    """Books tickets for a buyer without an account, from the organizer or a reseller offer.
+
+    Returns the booking as the API shows it (see sell()).
+    """
     sale = Sale(
         event_id, order.quantity, order.buyer.name, order.buyer.email, offer_id=order.offer_id
     )
@@ -249,14 +252,19 @@ def book_tickets(event_id, order, claim=None):
 
 
 def purchase_tickets(event_id, num_tickets, user, claim=None):
-    """Compat: the logged-in user buys from the organizer's direct stock."""
+    """Compat: the logged-in user buys from the organizer's direct stock; returns its shape."""
     name = user.name or user.username
     sale = Sale(event_id, num_tickets, name, user.email, user_id=user.id)
     return sell(sale, claim, purchase_out)
 
 
 def sell(sale, claim, response_shape):
-    """Records the booking and its tickets, takes the stock last, queues the confirmation."""
+    """Records the booking and its tickets, takes the stock last, queues the confirmation.
+
+    Returns response_shape(booking), built before the commit: afterwards every loaded object is
+    expired, and reading them again would start a second transaction (on SQLite one that takes
+    the write lock) just to reload what this one wrote.
+    """
     event = get_event(sale.event_id)
     ensure_bookable(event, sale.quantity)
     offer = find_offer(event, sale.offer_id)
@@ -265,10 +273,11 @@ def sell(sale, claim, response_shape):
     save_booking(booking)
     take_stock(booking)
     queue_email(buyer.email, *emails.booking_confirmation(booking))
+    body = response_shape(booking)
     if claim is not None:
-        claim.complete(201, response_shape(booking))
+        claim.complete(201, body)
     db.session.commit()
-    return booking
+    return body
 
 
 def ensure_bookable(event, quantity):

@@ -3,7 +3,8 @@
 import logging
 from pathlib import Path
 
-from flask import Flask, request
+from flask import Flask, g, request
+from flask.sessions import SecureCookieSessionInterface
 
 from app.extensions import db, jwt, limiter, login_manager, mail, migrate, oauth
 
@@ -50,9 +51,13 @@ def configure_mail(app):
 
 
 def register_extensions(app):
+    from sqlalchemy.orm import Session
+
     from app import models  # noqa: F401  (the whole schema, for create_all and Alembic)
+    from app.common.readcache import track_commits
 
     ensure_sqlite_directory(app)
+    skip_sqlite_pre_ping(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     jwt.init_app(app)
@@ -63,6 +68,7 @@ def register_extensions(app):
     limiter.init_app(app)
     with app.app_context():
         configure_engine(app)
+        track_commits(db.engine, Session)
 
 
 def ensure_sqlite_directory(app):
@@ -71,6 +77,17 @@ def ensure_sqlite_directory(app):
     url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
     if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+
+
+def skip_sqlite_pre_ping(app):
+    """pool_pre_ping finds connections a database server dropped; a SQLite file has no server,
+    and the ping would cost a query on every checkout."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    options = app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}
+    if url.get_backend_name() == "sqlite" and options.get("pool_pre_ping"):
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**options, "pool_pre_ping": False}
 
 
 def configure_engine(app):
@@ -82,11 +99,14 @@ def configure_engine(app):
 
     @app.before_request
     def reads_do_not_lock():
-        write_intent.set(request.method not in ("GET", "HEAD", "OPTIONS"))
+        g.write_intent_token = write_intent.set(request.method not in ("GET", "HEAD", "OPTIONS"))
 
     @app.teardown_request
-    def back_to_writing(_exc):
-        write_intent.set(True)
+    def restore_write_intent(_exc):
+        # Back to what it was before the request (a test or CLI context may have its own).
+        token = g.pop("write_intent_token", None)
+        if token is not None:
+            write_intent.reset(token)
 
 
 def register_request_hooks(app):
@@ -105,7 +125,26 @@ def register_request_hooks(app):
     def end_transaction(_exc):
         # A request that raised never committed: release its locks now, even when the app
         # context (and so the session) outlives the request, as it does in tests and CLI calls.
-        db.session.rollback()
+        # A request that never used the database has no session to end (none is made for it).
+        if db.session.registry.has():
+            db.session.rollback()
+
+    app.session_interface = CachedSerializerSessionInterface()
+
+
+class CachedSerializerSessionInterface(SecureCookieSessionInterface):
+    """Flask's cookie session, with its signing serializer made once per secret key.
+
+    Flask opens the session on every request and builds a new serializer each time; the
+    serializer depends only on the keys, so it is reused while they stay the same.
+    """
+
+    def get_signing_serializer(self, app):
+        keys = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
+        cached = getattr(self, "_serializer", None)
+        if cached is None or cached[0] != keys:
+            cached = self._serializer = (keys, super().get_signing_serializer(app))
+        return cached[1]
 
 
 def register_blueprints(app):

@@ -227,17 +227,18 @@ def bench_database(name, url, opts, problems):
 # ------------------------------------------------------------------------------------- report
 
 
-def machine():
+def machine(load):
     lines = Path("/proc/cpuinfo").read_text().splitlines()
     models = [line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")]
     cpu = models[0] if models else platform.processor()
-    load = os.getloadavg()[0]  # other work on the machine skews every number
+    # The load average before the runs (other work on the machine skews every number): read
+    # after them, it would mostly count the benchmark's own processes.
     return f"{os.cpu_count()} cores, {cpu}, Python {platform.python_version()}, load {load:.1f}"
 
 
 def print_table(opts, columns):
     print(
-        f"\n{time.strftime('%Y-%m-%d')}, {machine()}; {opts.events} events, gunicorn -w "
+        f"\n{time.strftime('%Y-%m-%d')}, {machine(opts.load)}; {opts.events} events, gunicorn -w "
         f"{opts.workers} sync, {opts.seconds:g} s per run, {opts.rounds} rounds; list req/s by "
         f"{'wrk' if load.WRK else 'the Python client'}, latencies by the Python client\n"
     )
@@ -260,6 +261,7 @@ def database_url(name, opts):
 
 def main():
     opts = options()
+    opts.load = os.getloadavg()[0]
     DATA.mkdir(exist_ok=True)
     problems, columns = [], {}
     for name in opts.databases.split(","):

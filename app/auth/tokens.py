@@ -57,9 +57,11 @@ def now_utc():
 
 def copy_access_token_header():
     """Accepts the compat `access-token: <jwt>` header as if it were `Authorization: Bearer`."""
-    token = request.headers.get("access-token")
-    if token and "HTTP_AUTHORIZATION" not in request.environ:
-        request.environ["HTTP_AUTHORIZATION"] = f"Bearer {token.strip()}"
+    # The WSGI environ directly: werkzeug's Headers.get builds an exception for a missing name.
+    environ = request.environ
+    token = environ.get("HTTP_ACCESS_TOKEN")
+    if token and "HTTP_AUTHORIZATION" not in environ:
+        environ["HTTP_AUTHORIZATION"] = f"Bearer {token.strip()}"
 
 
 def jwt_error(message, code="invalid_token"):

@@ -1,11 +1,12 @@
 """HTTP routes; each parses input, calls one service function, and shapes the result."""
 
-from flask import jsonify, request
+from flask import current_app, jsonify, request
 from flask_jwt_extended import current_user
 from pydantic import ValidationError
 
 from app.common.auth import roles_required
 from app.common.pagination import page_args, page_envelope
+from app.common.readcache import ReadCache
 from app.common.validation import parse_body
 from app.errors import ValidationFailed, fields_from_pydantic
 from app.events import bp, service
@@ -14,12 +15,30 @@ from app.events.schemas import EventCreate, EventFilters, EventUpdate, event_out
 PUBLISHERS = ("organizer", "admin")
 
 
+# Response bodies of plain list pages (no `q`), reused only while the database is unchanged
+# (app/common/readcache.py), so they are always what a fresh query would return.
+LIST_PAGES = ReadCache(128)
+
+
 @bp.get("/events")
 def list_events():
     filters = query_filters()
     page, per_page = page_args()
-    rows, total = service.list_events(filters, page, per_page)
-    return jsonify(page_envelope("events", [event_out(row) for row in rows], page, per_page, total))
+    if filters.q is not None:
+        rows, total = service.list_events(filters, page, per_page)
+        return jsonify(events_page(rows, page, per_page, total))
+    key = (service.filters_key(filters), filters.sort, page, per_page)
+    token = service.read_token()
+    body = LIST_PAGES.get(key, token)
+    if body is None:
+        rows, total = service.list_events(filters, page, per_page, token)
+        body = jsonify(events_page(rows, page, per_page, total)).get_data()
+        LIST_PAGES.put(key, token, body)
+    return current_app.response_class(body, mimetype=current_app.json.mimetype)
+
+
+def events_page(rows, page, per_page, total):
+    return page_envelope("events", [event_out(row) for row in rows], page, per_page, total)
 
 
 def query_filters():

@@ -14,7 +14,8 @@ SQLite, `fest:* & medina:*` on PostgreSQL. Words are runs of letters and digits,
 import re
 import unicodedata
 
-from sqlalchemy import column, func, literal_column, select, table
+from sqlalchemy import column, func, literal_column, select, table, type_coerce
+from sqlalchemy.types import NullType
 
 from app.events.models import Event
 
@@ -38,7 +39,7 @@ def search_words(q):
 
 
 def matching_events(words, dialect_name, conditions):
-    """A CTE (id, document) of the events that match every word and `conditions`.
+    """A CTE (id, document, starts_at) of the events that match every word and `conditions`.
 
     On PostgreSQL it is MATERIALIZED: planned without the LIMIT of the queries that read it, the
     GIN index is always used (a LIMIT and a misestimated word can otherwise pick a full scan),
@@ -46,7 +47,9 @@ def matching_events(words, dialect_name, conditions):
     """
     if dialect_name == "postgresql":
         match = SEARCH_DOCUMENT.op("@@")(_postgres_query(words))
-        query = select(events.c.id, SEARCH_DOCUMENT.label("document")).where(match, *conditions)
+        starts_at = type_coerce(events.c.starts_at, NullType()).label("starts_at")
+        query = select(events.c.id, SEARCH_DOCUMENT.label("document"), starts_at)
+        query = query.where(match, *conditions)
         return query.cte("matches").prefix_with("MATERIALIZED")
     # Driven by the FTS index, so a LIMIT reading it stops early: `events.id IN (MATCH ...)`
     # would first collect every match (30 000 rowids for a common word, 8 ms at 100 000 events).
@@ -56,25 +59,29 @@ def matching_events(words, dialect_name, conditions):
 
 
 def ranked_candidates(words, dialect_name, conditions, limit):
-    """A subquery (event_id, relevance) of at most `limit` matching events; higher is better.
+    """A select of (event_id, relevance, starts_at) of at most `limit` matching events; higher
+    relevance is better. `starts_at` is the database's own value (no type conversion): it only
+    breaks ties, and it sorts in time order on each database (SQLite stores one fixed format).
 
     The limit bounds the work of ranking: a word found in half of 100 000 events would
     otherwise score every one of them on each request.
     """
+    starts_at = type_coerce(events.c.starts_at, NullType()).label("starts_at")
     if dialect_name == "postgresql":
         matches = matching_events(words, dialect_name, conditions)
         relevance = func.ts_rank(matches.c.document, _postgres_query(words))
-        query = select(matches.c.id.label("event_id"), relevance.label("relevance"))
+        columns = (matches.c.id.label("event_id"), relevance.label("relevance"))
+        query = select(*columns, matches.c.starts_at.label("starts_at"))
     else:
         fts = table(FTS_TABLE, column("rowid"))
         # bm25 is lower for better matches; a title hit weighs more than location or description.
         score = literal_column(f"bm25({FTS_TABLE}, 10.0, 1.0, 3.0)")
         query = (
-            select(fts.c.rowid.label("event_id"), (-score).label("relevance"))
+            select(fts.c.rowid.label("event_id"), (-score).label("relevance"), starts_at)
             .select_from(fts.join(events, events.c.id == fts.c.rowid))
             .where(_sqlite_match(words), *conditions)
         )
-    return query.limit(limit).subquery("hits")
+    return query.limit(limit)
 
 
 def _sqlite_match(words):

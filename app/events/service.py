@@ -12,6 +12,7 @@ from sqlalchemy import and_, exists, func, or_, select
 
 from app.auth.models import User
 from app.common.money import MoneyError, minor_unit, to_minor
+from app.common.readcache import ReadCache, current_token
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.events.models import Event
 from app.events.search import matching_events, ranked_candidates, search_words
@@ -60,14 +61,49 @@ def get_event(event_id):
     return row
 
 
-def list_events(filters, page, per_page):
-    """(rows of one page, total) of the events matching `filters` (service.EventFilters)."""
+def list_events(filters, page, per_page, token=None):
+    """(rows of one page, total) of the events matching `filters` (service.EventFilters).
+
+    `token` is the change token (readcache.py) read at the start of the request, if any.
+    """
     conditions = filter_conditions(filters)
     if filters.q is None:
         query = event_rows().where(*conditions).order_by(*SORT_ORDERS[filters.sort or "date"])
-        total = db.session.scalar(select(func.count()).select_from(events).where(*conditions))
-        return fetch_page(query, page, per_page), total
+        return fetch_page(query, page, per_page), count_events(filters, conditions, token)
     return search_events(filters, conditions, page, per_page)
+
+
+def read_token():
+    """The change token of the database now (readcache.py; None: nothing may be cached).
+
+    None too when the session is already in a transaction (a test or CLI session that outlives
+    a request): on SQLite its snapshot may predate the token, so what it reads must not be
+    stored under it. A request's own transaction starts after the token is read.
+    """
+    if db.session.registry.has() and db.session().in_transaction():
+        return None
+    return current_token(db.engine)
+
+
+def filters_key(filters):
+    """A hashable key of what `filters` selects (every field but q and sort)."""
+    return tuple((name, value) for name, value in filters if name not in ("q", "sort"))
+
+
+# Exact totals of plain lists, reused only while the database is unchanged (readcache.py): an
+# exact COUNT(*) over 100 000 events costs more than the rest of the request.
+TOTALS = ReadCache(256)
+
+
+def count_events(filters, conditions, token=None):
+    """The exact number of events matching `conditions` (the filters of `filters`)."""
+    key = filters_key(filters)
+    token = token or read_token()
+    total = TOTALS.get(key, token)
+    if total is None:
+        total = db.session.scalar(select(func.count()).select_from(events).where(*conditions))
+        TOTALS.put(key, token, total)
+    return total
 
 
 def search_events(filters, conditions, page, per_page):
@@ -77,19 +113,36 @@ def search_events(filters, conditions, page, per_page):
     if not words:
         return [], 0
     dialect = db.engine.dialect.name
+    if not filters.sort:
+        return ranked_page(words, dialect, conditions, offset, per_page)
     total = count_matches(words, dialect, conditions)
     if offset >= total:
         return [], total
-    if filters.sort:
-        matches = matching_events(words, dialect, conditions)
-        query = event_rows().where(events.c.id.in_(select(matches.c.id)))
-        query = query.order_by(*SORT_ORDERS[filters.sort])
-    else:
-        hits = ranked_candidates(words, dialect, conditions, SEARCH_RESULT_CAP)
-        query = event_rows().join(hits, hits.c.event_id == events.c.id)
-        query = query.order_by(hits.c.relevance.desc(), events.c.starts_at, events.c.id)
+    matches = matching_events(words, dialect, conditions)
+    query = event_rows().where(events.c.id.in_(select(matches.c.id)))
+    query = query.order_by(*SORT_ORDERS[filters.sort])
     query = query.offset(offset).limit(min(per_page, total - offset))
     return db.session.execute(query).all(), total
+
+
+def ranked_page(words, dialect, conditions, offset, limit):
+    """(rows, total) of a page of matches best first: the text is matched once, for at most
+    SEARCH_RESULT_CAP events, which are counted and ordered by the same query (only the page's
+    ids leave the database); then only the page's events are read."""
+    hits = ranked_candidates(words, dialect, conditions, SEARCH_RESULT_CAP).subquery("hits")
+    page = (
+        select(hits.c.event_id, func.count().over().label("total"))
+        .order_by(hits.c.relevance.desc(), hits.c.starts_at, hits.c.event_id)
+        .offset(offset)
+        .limit(limit)
+    )
+    found = db.session.execute(page).all()
+    if not found:  # past the last page: the window had no row to count on
+        return [], count_matches(words, dialect, conditions)
+    page_ids = [hit[0] for hit in found]
+    rows = db.session.execute(event_rows().where(events.c.id.in_(page_ids))).all()
+    by_id = {row.id: row for row in rows}
+    return [by_id[event_id] for event_id in page_ids if event_id in by_id], found[0][1]
 
 
 def count_matches(words, dialect, conditions):

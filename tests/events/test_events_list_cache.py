@@ -1,0 +1,72 @@
+"""The list cache (app/common/readcache.py) is never stale: any commit, through the API or by
+another connection (another worker, another process), shows on the next request."""
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import create_engine, event, insert
+
+from app.events.models import Event
+from tests.conftest import suite_database_url
+
+
+@pytest.fixture()
+def event_queries(db):
+    """A list that records each SELECT on the events table made through the app's engine."""
+    seen = []
+
+    def record(_conn, _cursor, statement, *_args):
+        if statement.lstrip().upper().startswith("SELECT") and "FROM events" in statement:
+            seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    yield seen
+    event.remove(db.engine, "before_cursor_execute", record)
+
+
+def total(client):
+    return client.get("/events?per_page=5").get_json()["total"]
+
+
+def test_an_unchanged_database_is_answered_from_the_cache(client, db, make_event, event_queries):
+    make_event()
+    assert total(client) == 1
+    first = len(event_queries)
+    assert total(client) == 1
+    assert len(event_queries) == first, "the second identical list should not query events"
+
+
+def test_a_write_through_the_api_shows_at_once(client, make_user, make_event, auth_headers):
+    organizer = make_user("organizer")
+    make_event(organizer)
+    assert total(client) == 1
+    body = {"title": "Nouveau", "date": "2031-05-01", "number_of_tickets": 10}
+    assert client.post("/events", json=body, headers=auth_headers(organizer)).status_code == 201
+    assert total(client) == 2
+
+
+def test_a_write_by_another_connection_shows_at_once(client, db, make_event, event_queries):
+    organizer_id = make_event().organizer_id
+    db.session.rollback()  # end the test's read, as a request's session would be fresh
+    assert total(client) == 1
+    queried = len(event_queries)
+    assert total(client) == 1 and len(event_queries) == queried, "served from the cache"
+    other_worker = create_engine(suite_database_url())
+    with other_worker.begin() as conn:
+        conn.execute(
+            insert(Event.__table__).values(
+                organizer_id=organizer_id,
+                title="Written elsewhere",
+                starts_at=datetime.now(timezone.utc) + timedelta(days=3),
+                number_of_tickets=5,
+                direct_sold=0,
+                allocated=0,
+                tickets_sold=0,
+                price_minor=0,
+                currency_code="TND",
+                created_at=datetime.now(timezone.utc),
+                updated_at=datetime.now(timezone.utc),
+            )
+        )
+    other_worker.dispose()
+    assert total(client) == 2

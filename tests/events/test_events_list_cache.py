@@ -28,12 +28,25 @@ def total(client):
     return client.get("/events?per_page=5").get_json()["total"]
 
 
+def served_from_cache(client, event_queries, attempts=10):
+    """True when an identical list request ran no query on events.
+
+    On PostgreSQL the change token moves with any write transaction on the whole server (other
+    databases included), so a busy server may need a few attempts.
+    """
+    for _ in range(attempts):
+        total(client)
+        before = len(event_queries)
+        total(client)
+        if len(event_queries) == before:
+            return True
+    return False
+
+
 def test_an_unchanged_database_is_answered_from_the_cache(client, db, make_event, event_queries):
     make_event()
     assert total(client) == 1
-    first = len(event_queries)
-    assert total(client) == 1
-    assert len(event_queries) == first, "the second identical list should not query events"
+    assert served_from_cache(client, event_queries)
 
 
 def test_a_write_through_the_api_shows_at_once(client, make_user, make_event, auth_headers):
@@ -49,8 +62,7 @@ def test_a_write_by_another_connection_shows_at_once(client, db, make_event, eve
     organizer_id = make_event().organizer_id
     db.session.rollback()  # end the test's read, as a request's session would be fresh
     assert total(client) == 1
-    queried = len(event_queries)
-    assert total(client) == 1 and len(event_queries) == queried, "served from the cache"
+    assert served_from_cache(client, event_queries)
     other_worker = create_engine(suite_database_url())
     with other_worker.begin() as conn:
         conn.execute(

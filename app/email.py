@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_mail import Connection, Message
-from sqlalchemy import CheckConstraint, String, Text, and_, event, or_, select, update
+from sqlalchemy import CheckConstraint, String, Text, and_, event, insert, or_, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from app.common.models import UTCDateTime, utcnow
@@ -42,15 +42,21 @@ class OutboxEmail(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-def queue_email(recipient, subject, body_text, body_html=None):
-    """Adds an email to the outbox in the current transaction; it is sent once that commits."""
-    email = OutboxEmail(
-        recipient=recipient, subject=subject, body_text=body_text, body_html=body_html
-    )
-    db.session.add(email)
-    # On the session itself: the scoped proxy's .info is not the session's.
+# status, attempts, next_attempt_at and created_at take the columns' defaults.
+NEW_OUTBOX_ROW = insert(OutboxEmail.__table__)
+
+
+def queue_email(recipient, subject, body_text, body_html=None, connection=None):
+    """Adds an email to the outbox in the current transaction; it is sent once that commits.
+
+    One plain INSERT (no ORM object: bookings call it on their hot path). `connection`: the
+    session's (db.session.connection()), when the caller already holds it.
+    """
+    values = {"recipient": recipient, "subject": subject, "body_text": body_text}
+    if body_html is not None:
+        values["body_html"] = body_html
+    (connection or db.session.connection()).execute(NEW_OUTBOX_ROW, values)
     db.session().info["outbox_changed"] = True
-    return email
 
 
 @event.listens_for(Session, "after_commit")

@@ -19,7 +19,7 @@ from functools import wraps
 
 from flask import jsonify, request
 from flask_jwt_extended import current_user
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from app.common.models import utcnow
@@ -52,6 +52,14 @@ class KeyInProgress(Conflict):
     message = "A request with this Idempotency-Key is still being processed; retry shortly."
 
 
+records = IdempotencyRecord.__table__
+COMPLETE = (
+    update(records)
+    .where(records.c.id == bindparam("record_id"))
+    .values(status_code=bindparam("new_status"), response_body=bindparam("new_body"))
+)
+
+
 @dataclass(frozen=True)
 class Claim:
     """The right to process a keyed request; complete() stores its response."""
@@ -60,12 +68,12 @@ class Claim:
 
     def complete(self, status_code, body):
         """Stores the response in the caller's transaction (commit it with the booking)."""
-        db.session.execute(
-            update(IdempotencyRecord)
-            .where(IdempotencyRecord.id == self.record_id)
-            .values(status_code=status_code, response_body=json.dumps(body))
-            .execution_options(synchronize_session=False)
-        )
+        values = {
+            "record_id": self.record_id,
+            "new_status": status_code,
+            "new_body": json.dumps(body),
+        }
+        db.session.connection().execute(COMPLETE, values)
 
 
 @dataclass(frozen=True)

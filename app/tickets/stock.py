@@ -11,7 +11,7 @@ Lock order, to keep PostgreSQL free of deadlocks: a booking row, then an allocat
 event row. Every function here touches the allocation before the event.
 """
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 
 from app.errors import Conflict, NotFound, SoldOut
 from app.events.models import Event
@@ -30,20 +30,34 @@ def _apply(statement):
     return result.rowcount == 1
 
 
-def take_direct(event_id, quantity):
-    """Sells `quantity` of the organizer's direct stock, or raises SoldOut."""
-    changed = _apply(
-        update(Event)
-        .where(
-            Event.id == event_id,
-            Event.number_of_tickets - Event.allocated - Event.direct_sold >= quantity,
-        )
-        .values(
-            direct_sold=Event.direct_sold + quantity,
-            tickets_sold=Event.tickets_sold + quantity,
-        )
+events = Event.__table__
+# The hot path's statement, built once (its cache key too); plain SQL, not an ORM bulk update.
+TAKE_DIRECT = (
+    update(events)
+    .where(
+        events.c.id == bindparam("event_id"),
+        events.c.number_of_tickets - events.c.allocated - events.c.direct_sold
+        >= bindparam("quantity"),
     )
-    if not changed:
+    .values(
+        direct_sold=events.c.direct_sold + bindparam("quantity"),
+        tickets_sold=events.c.tickets_sold + bindparam("quantity"),
+    )
+)
+DIRECT_AVAILABLE = select(
+    events.c.number_of_tickets - events.c.allocated - events.c.direct_sold
+).where(events.c.id == bindparam("event_id"))
+
+
+def take_direct(event_id, quantity, connection=None):
+    """Sells `quantity` of the organizer's direct stock, or raises SoldOut.
+
+    `connection`: the session's (db.session.connection()), when the caller already holds it.
+    """
+    result = (connection or db.session.connection()).execute(
+        TAKE_DIRECT, {"event_id": event_id, "quantity": quantity}
+    )
+    if result.rowcount != 1:
         raise SoldOut(available=direct_available(event_id))
 
 
@@ -191,8 +205,8 @@ def set_capacity(event_id, number_of_tickets):
 
 
 def direct_available(event_id):
-    event = db.session.get(Event, event_id, populate_existing=True)
-    return event.direct_available if event else 0
+    available = db.session.connection().scalar(DIRECT_AVAILABLE, {"event_id": event_id})
+    return available if available is not None else 0
 
 
 def allocation_remaining(allocation_id):

@@ -27,19 +27,9 @@ def list_users(role=None, blocked=None, q=None):
     if blocked is not None:
         query = query.where(User.is_blocked.is_(blocked))
     if q:
-        pattern = f"%{escape_like(q.lower())}%"
-        query = query.where(
-            or_(
-                User.email.like(pattern, escape="\\"),
-                User.username.like(pattern, escape="\\"),
-                func.lower(User.name).like(pattern, escape="\\"),
-            )
-        )
+        columns = (User.email, User.username, User.name)
+        query = query.where(or_(*(c.icontains(q, autoescape=True) for c in columns)))
     return query
-
-
-def escape_like(text):
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def create_user(data, actor):
@@ -140,13 +130,8 @@ def list_buyers(q=None):
     """A select of (buyer, bookings count) rows, newest first."""
     query = select(Buyer, bookings_count_column()).order_by(Buyer.id.desc())
     if q:
-        pattern = f"%{escape_like(q.lower())}%"
-        query = query.where(
-            or_(
-                Buyer.email.like(pattern, escape="\\"),
-                func.lower(Buyer.name).like(pattern, escape="\\"),
-            )
-        )
+        columns = (Buyer.email, Buyer.name)
+        query = query.where(or_(*(c.icontains(q, autoescape=True) for c in columns)))
     return query
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from app.audit import record_audit
 from app.auth.models import User
+from app.auth.service import normalise_email
 from app.common.models import utcnow
 from app.common.money import MoneyError, to_minor
 from app.email import queue_email
@@ -35,10 +36,6 @@ CODE_BYTES = 10
 
 def random_code():
     return b32encode(secrets.token_bytes(CODE_BYTES)).decode()
-
-
-def normalise_email(email):
-    return email.strip().lower()
 
 
 # --- access -------------------------------------------------------------------------------------

@@ -207,8 +207,3 @@ def set_capacity(event_id, number_of_tickets):
 def direct_available(event_id):
     available = db.session.connection().scalar(DIRECT_AVAILABLE, {"event_id": event_id})
     return available if available is not None else 0
-
-
-def allocation_remaining(allocation_id):
-    allocation = db.session.get(Allocation, allocation_id, populate_existing=True)
-    return allocation.remaining if allocation else 0

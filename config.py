@@ -43,7 +43,8 @@ class Config:
     DEBUG = env_bool("DEBUG", False)
 
     SQLALCHEMY_DATABASE_URI = env("DATABASE_URL", default_database_url())
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # No pool_pre_ping: connections idle for a second are pinged instead (app/common/dbpool.py).
+    SQLALCHEMY_ENGINE_OPTIONS = {}
     SQLITE_BUSY_TIMEOUT_MS = env_int("SQLITE_BUSY_TIMEOUT_MS", 30000)
 
     # A request body larger than this is refused with 413 before anything parses it.

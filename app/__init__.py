@@ -57,7 +57,6 @@ def register_extensions(app):
     from app.common.readcache import track_commits
 
     ensure_sqlite_directory(app)
-    skip_sqlite_pre_ping(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     jwt.init_app(app)
@@ -79,21 +78,13 @@ def ensure_sqlite_directory(app):
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
 
 
-def skip_sqlite_pre_ping(app):
-    """pool_pre_ping finds connections a database server dropped; a SQLite file has no server,
-    and the ping would cost a query on every checkout."""
-    from sqlalchemy.engine import make_url
-
-    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
-    options = app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}
-    if url.get_backend_name() == "sqlite" and options.get("pool_pre_ping"):
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**options, "pool_pre_ping": False}
-
-
 def configure_engine(app):
+    from app.common.dbpool import ping_after_idle
     from app.common.sqlite import configure_sqlite, write_intent
 
     if db.engine.dialect.name != "sqlite":
+        # A SQLite file has no server that could drop a connection: nothing to ping.
+        ping_after_idle(db.engine)
         return
     configure_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
 

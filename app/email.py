@@ -14,6 +14,7 @@ from sqlalchemy import CheckConstraint, String, Text, and_, event, insert, or_, 
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from app.common.models import UTCDateTime, utcnow
+from app.common.rawsql import RawStatement
 from app.extensions import db
 
 OUTBOX_STATUSES = ("pending", "sending", "sent", "failed")
@@ -43,7 +44,9 @@ class OutboxEmail(db.Model):
 
 
 # status, attempts, next_attempt_at and created_at take the columns' defaults.
-NEW_OUTBOX_ROW = insert(OutboxEmail.__table__)
+NEW_OUTBOX_ROW = RawStatement(
+    insert(OutboxEmail.__table__), columns=["recipient", "subject", "body_text", "body_html"]
+)
 
 
 def queue_email(recipient, subject, body_text, body_html=None, connection=None):
@@ -52,10 +55,13 @@ def queue_email(recipient, subject, body_text, body_html=None, connection=None):
     One plain INSERT (no ORM object: bookings call it on their hot path). `connection`: the
     session's (db.session.connection()), when the caller already holds it.
     """
-    values = {"recipient": recipient, "subject": subject, "body_text": body_text}
-    if body_html is not None:
-        values["body_html"] = body_html
-    (connection or db.session.connection()).execute(NEW_OUTBOX_ROW, values)
+    values = {
+        "recipient": recipient,
+        "subject": subject,
+        "body_text": body_text,
+        "body_html": body_html,
+    }
+    NEW_OUTBOX_ROW.send(connection or db.session.connection(), values)
     db.session().info["outbox_changed"] = True
 
 

@@ -23,6 +23,7 @@ from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from app.common.models import utcnow
+from app.common.rawsql import RawStatement
 from app.common.sqlite import write_intent
 from app.errors import BadRequest, Conflict
 from app.extensions import db
@@ -53,7 +54,8 @@ class KeyInProgress(Conflict):
 
 
 records = IdempotencyRecord.__table__
-COMPLETE = (
+# Sent with the booking's commit, in its pipeline on PostgreSQL (app/common/rawsql.py).
+COMPLETE = RawStatement(
     update(records)
     .where(records.c.id == bindparam("record_id"))
     .values(status_code=bindparam("new_status"), response_body=bindparam("new_body"))
@@ -73,7 +75,7 @@ class Claim:
             "new_status": status_code,
             "new_body": json.dumps(body),
         }
-        db.session.connection().execute(COMPLETE, values)
+        COMPLETE.send(db.session.connection(), values)
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ event row. Every function here touches the allocation before the event.
 
 from sqlalchemy import bindparam, delete, select, update
 
+from app.common.rawsql import RawStatement
 from app.errors import Conflict, NotFound, SoldOut
 from app.events.models import Event
 from app.extensions import db
@@ -31,8 +32,8 @@ def _apply(statement):
 
 
 events = Event.__table__
-# The hot path's statement, built once (its cache key too); plain SQL, not an ORM bulk update.
-TAKE_DIRECT = (
+# The hot path's statements, run on the driver's cursor (app/common/rawsql.py).
+TAKE_DIRECT = RawStatement(
     update(events)
     .where(
         events.c.id == bindparam("event_id"),
@@ -43,10 +44,14 @@ TAKE_DIRECT = (
         direct_sold=events.c.direct_sold + bindparam("quantity"),
         tickets_sold=events.c.tickets_sold + bindparam("quantity"),
     )
+    # The changed row comes back as a row, not a row count: a result that works in a pipeline.
+    .returning(events.c.id)
 )
-DIRECT_AVAILABLE = select(
-    events.c.number_of_tickets - events.c.allocated - events.c.direct_sold
-).where(events.c.id == bindparam("event_id"))
+DIRECT_AVAILABLE = RawStatement(
+    select(
+        (events.c.number_of_tickets - events.c.allocated - events.c.direct_sold).label("available")
+    ).where(events.c.id == bindparam("event_id"))
+)
 
 
 def take_direct(event_id, quantity, connection=None):
@@ -54,11 +59,10 @@ def take_direct(event_id, quantity, connection=None):
 
     `connection`: the session's (db.session.connection()), when the caller already holds it.
     """
-    result = (connection or db.session.connection()).execute(
-        TAKE_DIRECT, {"event_id": event_id, "quantity": quantity}
-    )
-    if result.rowcount != 1:
-        raise SoldOut(available=direct_available(event_id))
+    connection = connection or db.session.connection()
+    params = {"event_id": event_id, "quantity": quantity}
+    if not TAKE_DIRECT.execute(connection, params):
+        raise SoldOut(available=direct_available(event_id, connection))
 
 
 def release_direct(event_id, quantity):
@@ -204,6 +208,6 @@ def set_capacity(event_id, number_of_tickets):
         )
 
 
-def direct_available(event_id):
-    available = db.session.connection().scalar(DIRECT_AVAILABLE, {"event_id": event_id})
-    return available if available is not None else 0
+def direct_available(event_id, connection=None):
+    rows = DIRECT_AVAILABLE.execute(connection or db.session.connection(), {"event_id": event_id})
+    return rows[0].available if rows else 0

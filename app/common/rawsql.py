@@ -1,0 +1,193 @@
+"""Core statements run straight on the driver's cursor, for the booking hot path.
+
+SQLAlchemy's execute() spends tens of microseconds of Python on each statement (the compiled
+cache, an execution context, events, the result's set-up); a booking runs six statements, and that
+was about a third of a worker's time per booking. A RawStatement has SQLAlchemy compile its Core
+statement once per dialect (the SQL text, the parameter order, each column type's conversions and
+the columns' Python defaults) and then each execution is the driver's call plus those conversions.
+
+Statements run on the session's connection, inside the session's transaction: the caller commits
+through the session as usual. Driver errors are re-raised as SQLAlchemy's (IntegrityError ...).
+"""
+
+from collections import namedtuple
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from sqlalchemy.exc import DBAPIError
+
+# Key of Connection.info while pipeline() is open: the driver's Pipeline.
+PIPELINE = "rawsql_pipeline"
+
+
+def driver_cursor(connection):
+    """A cursor of the driver's connection under a SQLAlchemy Connection."""
+    return connection.connection.dbapi_connection.cursor()
+
+
+@dataclass(frozen=True)
+class _Plan:
+    sql: str
+    names: tuple  # bind names, in the statement's order
+    positional: bool
+    bind_processors: dict  # bind name -> conversion to the driver's value
+    defaults: dict  # bind name -> the column's Python default (callable or value)
+    row_type: type | None
+    result_processors: tuple
+
+
+class RawStatement:
+    """A Core statement (select, insert, update) compiled once per dialect; see the module doc.
+
+    `columns`: for an INSERT, the columns the caller gives values for (the others get their
+    defaults).
+    """
+
+    def __init__(self, statement, columns=None):
+        self.statement = statement
+        self.columns = columns
+        self._plans = {}
+
+    def execute(self, connection, params):
+        """Runs the statement with one dict of parameters; its rows (named tuples) when it
+        returns rows, else the number of rows it changed."""
+        return self.send(connection, params).result()
+
+    def send(self, connection, params):
+        """Runs the statement; inside pipeline() it is only queued, and its Outcome's result()
+        waits for it (with everything queued before it)."""
+        plan, cursor = self._plan(connection.dialect), driver_cursor(connection)
+        outcome = Outcome(self, plan, cursor, connection, params)
+        with outcome.errors_wrapped():
+            cursor.execute(plan.sql, self._driver_params(plan, params))
+        if PIPELINE not in connection.info:
+            outcome.result()
+        return outcome
+
+    def send_many(self, connection, rows):
+        """Runs the statement (which returns nothing) once per dict of parameters."""
+        plan, cursor = self._plan(connection.dialect), driver_cursor(connection)
+        outcome = Outcome(self, plan, cursor, connection, rows)
+        with outcome.errors_wrapped():
+            cursor.executemany(plan.sql, [self._driver_params(plan, row) for row in rows])
+        if PIPELINE not in connection.info:
+            outcome.result()
+        return outcome
+
+    def _plan(self, dialect):
+        key = (type(dialect), dialect.paramstyle)
+        plan = self._plans.get(key)
+        if plan is None:
+            plan = self._plans[key] = self._compile(dialect)
+        return plan
+
+    def _compile(self, dialect):
+        compiled = self.statement.compile(dialect=dialect, column_keys=self.columns)
+        binds = compiled.binds
+        names = tuple(compiled.positiontup or binds)
+        processors = {}
+        for name in names:
+            processor = binds[name].type.dialect_impl(dialect).bind_processor(dialect)
+            if processor is not None:
+                processors[name] = processor
+        # Columns the statement fills from Python: INSERT defaults, UPDATE onupdate values.
+        defaults = {column.key: column.default.arg for column in compiled.insert_prefetch}
+        defaults |= {column.key: column.onupdate.arg for column in compiled.update_prefetch}
+        returned = list(self.statement.exported_columns)  # a SELECT's, or RETURNING's
+        return _Plan(
+            sql=compiled.string,
+            names=names,
+            positional=bool(compiled.positiontup),
+            bind_processors=processors,
+            defaults=defaults,
+            row_type=namedtuple("Row", [column.key for column in returned]) if returned else None,
+            result_processors=tuple(
+                column.type.dialect_impl(dialect).result_processor(dialect, None)
+                for column in returned
+            ),
+        )
+
+    @staticmethod
+    def _driver_params(plan, params):
+        values = []
+        for name in plan.names:
+            if name in params:
+                value = params[name]
+            else:  # a column the caller left to its Python default
+                default = plan.defaults[name]
+                value = default(None) if callable(default) else default
+            processor = plan.bind_processors.get(name)
+            values.append(processor(value) if processor else value)
+        return tuple(values) if plan.positional else dict(zip(plan.names, values, strict=True))
+
+    @staticmethod
+    def _row(plan, raw):
+        return plan.row_type(
+            *(process(value) if process else value
+              for process, value in zip(plan.result_processors, raw, strict=True))
+        )  # fmt: skip
+
+
+class Outcome:
+    """What a sent statement gave: result() is its rows, or the number of rows it changed."""
+
+    def __init__(self, statement, plan, cursor, connection, params):
+        self.statement, self.plan, self.cursor = statement, plan, cursor
+        self.connection, self.params = connection, params
+        self.done, self.value = False, None
+
+    def result(self):
+        if not self.done:
+            with self.errors_wrapped():
+                pipeline = self.connection.info.get(PIPELINE)
+                if self.plan.row_type is not None:
+                    raw_rows = self.cursor.fetchall()  # in a pipeline, this waits for it
+                    self.value = [self.statement._row(self.plan, raw) for raw in raw_rows]
+                else:
+                    if pipeline is not None:
+                        pipeline.sync()
+                    self.value = self.cursor.rowcount
+            self.done = True
+            self.cursor.close()
+        return self.value
+
+    @contextmanager
+    def errors_wrapped(self):
+        """Driver errors as SQLAlchemy's (IntegrityError ...), as Connection.execute raises."""
+        dialect = self.connection.dialect
+        try:
+            yield
+        except dialect.loaded_dbapi.Error as error:
+            raise DBAPIError.instance(
+                str(self.statement.statement),
+                self.params,
+                error,
+                dialect.loaded_dbapi.Error,
+                dialect=dialect,
+            ) from error
+
+
+@contextmanager
+def pipeline(connection, enabled=True):
+    """PostgreSQL (psycopg): statements sent inside are queued and go to the server together
+    when a result is first needed, and at the end of the block, so a batch costs one round trip
+    instead of one per statement. Only RawStatement may run inside (SQLAlchemy reads a cursor's
+    results at once); commit after the block. Elsewhere (SQLite runs in-process) it changes
+    nothing.
+    """
+    start = getattr(connection.connection.dbapi_connection, "pipeline", None)
+    if not enabled or start is None or PIPELINE in connection.info:
+        yield
+        return
+    dbapi = connection.dialect.loaded_dbapi
+    try:
+        with start() as driver_pipeline:
+            connection.info[PIPELINE] = driver_pipeline
+            try:
+                yield
+            finally:
+                del connection.info[PIPELINE]
+    except dbapi.Error as error:  # a queued statement failed: raised when the block ends
+        raise DBAPIError.instance(
+            "(pipeline)", None, error, dbapi.Error, dialect=connection.dialect
+        ) from error

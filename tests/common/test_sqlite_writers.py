@@ -1,0 +1,79 @@
+"""SQLite: writing transactions queue on a file lock and leave it when they end, however they end
+(app/common/sqlite.py)."""
+
+import threading
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+
+@pytest.fixture()
+def sqlite_engine(db):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite only")
+    return db.engine
+
+
+def writer(engine, name, log, entered, leave, end):
+    """A thread's write transaction (a new thread's transactions are writers by default)."""
+    with engine.connect() as connection:
+        transaction = connection.begin()
+        log.append(f"{name} in")
+        entered.set()
+        leave.wait(10)
+        connection.execute(text("SELECT 1"))
+        log.append(f"{name} out")
+        getattr(transaction, end)()
+
+
+@pytest.mark.parametrize("end", ["commit", "rollback"])
+def test_a_second_writer_waits_for_the_first_to_end(sqlite_engine, end):
+    log = []
+    first_in, first_leave = threading.Event(), threading.Event()
+    second_in, second_leave = threading.Event(), threading.Event()
+    first = threading.Thread(
+        target=writer, args=(sqlite_engine, "first", log, first_in, first_leave, end)
+    )
+    second = threading.Thread(
+        target=writer, args=(sqlite_engine, "second", log, second_in, second_leave, "commit")
+    )
+    first.start()
+    assert first_in.wait(10)
+    second.start()
+    assert not second_in.wait(0.3)  # queued behind the first
+    first_leave.set()
+    assert second_in.wait(10)  # let in once the first ended
+    second_leave.set()
+    first.join(10)
+    second.join(10)
+    assert log == ["first in", "first out", "second in", "second out"]
+    assert Path(sqlite_engine.url.database + ".writer-lock").exists()  # the queue's file
+
+
+def test_a_writer_whose_connection_closes_leaves_the_queue(sqlite_engine):
+    connection = sqlite_engine.connect()
+    done = threading.Event()
+
+    def begin_and_close():
+        c = sqlite_engine.connect()
+        c.begin()
+        c.close()  # no commit: the pool rolls back, the queue is left
+        done.set()
+
+    thread = threading.Thread(target=begin_and_close)
+    thread.start()
+    assert done.wait(10)
+    thread.join(10)
+    entered = threading.Event()
+
+    def writer_after():
+        with sqlite_engine.connect() as c:
+            c.begin()
+            entered.set()
+
+    after = threading.Thread(target=writer_after)
+    after.start()
+    assert entered.wait(5)
+    after.join(10)
+    connection.close()

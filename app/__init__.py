@@ -57,6 +57,7 @@ def register_extensions(app):
     from app.common.readcache import track_commits
 
     ensure_sqlite_directory(app)
+    reuse_recent_connections(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     jwt.init_app(app)
@@ -76,6 +77,17 @@ def ensure_sqlite_directory(app):
     url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
     if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+
+
+def reuse_recent_connections(app):
+    """Server databases: the pool hands out the most recently used connection first, so the
+    busy ones are never idle long enough to be pinged (app/common/dbpool.py). SQLite's in-memory
+    pool has no such option, and a file needs no ping."""
+    from sqlalchemy.engine import make_url
+
+    if make_url(app.config["SQLALCHEMY_DATABASE_URI"]).get_backend_name() != "sqlite":
+        options = app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_use_lifo": True, **options}
 
 
 def configure_engine(app):

@@ -11,23 +11,23 @@ from app.common.validation import parse_body
 from app.errors import ValidationFailed, fields_from_pydantic
 from app.events import bp, service
 from app.events.schemas import EventCreate, EventFilters, EventUpdate, event_out
+from app.events.search import search_words
 
 PUBLISHERS = ("organizer", "admin")
 
 
-# Response bodies of plain list pages (no `q`), reused only while the database is unchanged
-# (app/common/readcache.py), so they are always what a fresh query would return.
-LIST_PAGES = ReadCache(128)
+# Response bodies of list and search pages, reused only while the database is unchanged
+# (app/common/readcache.py), so they are always what a fresh query would return. Searches are
+# keyed by their normalised words: `Médina`, `médina ` and `médina!` are one entry.
+LIST_PAGES = ReadCache(512)
 
 
 @bp.get("/events")
 def list_events():
     filters = query_filters()
     page, per_page = page_args()
-    if filters.q is not None:
-        rows, total = service.list_events(filters, page, per_page)
-        return jsonify(events_page(rows, page, per_page, total))
-    key = (service.filters_key(filters), filters.sort, page, per_page)
+    words = None if filters.q is None else tuple(search_words(filters.q))
+    key = (service.filters_key(filters), words, filters.sort, page, per_page)
     token = service.read_token()
     body = LIST_PAGES.get(key, token)
     if body is None:

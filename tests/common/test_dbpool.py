@@ -48,6 +48,7 @@ def test_a_connection_used_a_moment_ago_is_not_pinged(postgres_engine, monkeypat
     monkeypatch.setattr(
         postgres_engine.dialect, "do_ping", lambda conn: pings.append(1) or original(conn)
     )
+    postgres_engine.dispose()  # only this test's connection in the pool
     backend_pid(postgres_engine)
     backend_pid(postgres_engine)
     assert pings == []

@@ -82,3 +82,36 @@ def test_a_write_by_another_connection_shows_at_once(client, db, make_event, eve
         )
     other_worker.dispose()
     assert total(client) == 2
+
+
+def found(client, q):
+    return [event["title"] for event in client.get(f"/events?q={q}").get_json()["events"]]
+
+
+def test_a_repeated_search_is_answered_from_the_cache(client, make_event, event_queries):
+    make_event(title="Festival de la Médina")
+    assert found(client, "medina") == ["Festival de la Médina"]
+    before = len(event_queries)
+    for _ in range(10):  # PostgreSQL: the server-wide token may move; see served_from_cache
+        found(client, "Médina!")  # the same words, written differently: the same entry
+        if len(event_queries) == before:
+            break
+        before = len(event_queries)
+    assert len(event_queries) == before
+
+
+def test_a_search_sees_an_edit_and_a_sale_at_once(
+    client, make_user, make_event, auth_headers, event_queries
+):
+    organizer = make_user("organizer")
+    event = make_event(organizer, title="Nuit du Malouf", number_of_tickets=5)
+    assert found(client, "malouf") == ["Nuit du Malouf"]
+    edit = {"title": "Nuit du Stambali"}
+    headers = auth_headers(organizer)
+    assert client.patch(f"/events/{event.id}", json=edit, headers=headers).status_code == 200
+    assert found(client, "malouf") == []
+    assert found(client, "stambali") == ["Nuit du Stambali"]
+    booking = {"quantity": 2, "buyer": {"name": "Amel", "email": "amel@example.tn"}}
+    assert client.post(f"/events/{event.id}/bookings", json=booking).status_code == 201
+    (shown,) = client.get("/events?q=stambali").get_json()["events"]
+    assert shown["tickets_available"] == 3

@@ -14,7 +14,7 @@ SQLite, `fest:* & medina:*` on PostgreSQL. Words are runs of letters and digits,
 import re
 import unicodedata
 
-from sqlalchemy import column, func, literal_column, select, table, type_coerce
+from sqlalchemy import String, bindparam, column, func, literal_column, select, table, type_coerce
 from sqlalchemy.types import NullType
 
 from app.events.models import Event
@@ -85,8 +85,10 @@ def ranked_candidates(words, dialect_name, conditions, limit):
 
 
 def _sqlite_match(words):
+    # The FTS5 query is a bound value: one SQL text for every search, so SQLAlchemy compiles it
+    # once (an inline string made each new query a new statement to compile and cache).
     match = " AND ".join(f'"{word}"*' for word in words)
-    return literal_column(FTS_TABLE).op("MATCH")(match)
+    return literal_column(FTS_TABLE).op("MATCH")(bindparam("fts_query", match, type_=String))
 
 
 def _postgres_query(words):

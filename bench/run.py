@@ -14,6 +14,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -187,6 +188,36 @@ def search(app, opts, problems):
     return rows
 
 
+def search_during_sales(app, url, opts, problems):
+    """Repeated searches while bookings run on another event: every booking commits, so page
+    caches keep emptying; the ordered search results survive (they change only with the
+    catalogue). Half the connections search, half book."""
+    event_id = seed.add_hot_event(url, 10**6)  # never sold out within the run
+    raws = [load.http_request("GET", "/events?q=" + quote(words)) for words in seed.SEARCH_WORDS]
+
+    def booking(i):
+        buyer = {"name": f"Buyer {i}", "email": f"during{i}.{event_id}@bench.tn"}
+        body = json.dumps({"quantity": 1, "buyer": buyer}).encode()
+        return load.http_request("POST", f"/events/{event_id}/bookings", body)
+
+    half = max(opts.connections // 2, 1)
+    sales = {}
+    seller = threading.Thread(
+        target=lambda: sales.update(result=load.run(app, booking, half, seconds=opts.seconds))
+    )
+    seller.start()
+    searched = load.run(app, lambda i: raws[i % len(raws)], half, seconds=opts.seconds)
+    seller.join()
+    expect(searched, {200}, "GET /events?q= (during sales)", problems)
+    expect(sales["result"], {201}, f"POST /events/{event_id}/bookings (during searches)", problems)
+    return {
+        f"search repeated during bookings, {half} + {half} conns: p50 / p99 ms": ms(searched),
+        "search / bookings during that run: req/s": (
+            f"{searched.rate:.0f} / {sales['result'].rate:.0f}"
+        ),
+    }
+
+
 def bookings(app, url, opts, problems):
     """Concurrent bookings of one ticket each on one event, 25% more than its stock."""
     event_id = seed.add_hot_event(url, opts.stock)
@@ -232,6 +263,7 @@ def bench_database(name, url, opts, problems):
         with gunicorn("bench.bare_app:app", bare_env, opts.workers, LIST_PATH, "bare") as bare:
             rows = list_ratio(app, bare, opts, problems)
         rows |= search(app, opts, problems)
+        rows |= search_during_sales(app, url, opts, problems)
         rows |= bookings(app, url, opts, problems)
     print(f"== {name}: done in {time.perf_counter() - started:.0f} s", file=sys.stderr)
     return rows

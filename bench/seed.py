@@ -157,6 +157,7 @@ def seed(url, count):
 def ensure_seeded(url, count):
     """Returns True when it seeded, False when the cached database was reused."""
     if seeded_count(url) == count:
+        upgrade(url)  # a database seeded under an older schema gets the newer migrations
         return False
     recreate_database(url)
     upgrade(url)

@@ -17,7 +17,7 @@ from tests.conftest import SuiteConfig
 
 EXPECTED_TABLES = {
     "users", "oauth_identities", "revoked_tokens", "events", "allocations", "buyers", "bookings",
-    "tickets", "bookmarks", "idempotency_records", "email_outbox", "audit_log",
+    "tickets", "bookmarks", "idempotency_records", "email_outbox", "audit_log", "catalogue_version",
 }  # fmt: skip
 
 

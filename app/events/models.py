@@ -59,3 +59,19 @@ class Event(db.Model):
     def direct_available(self):
         """What the organizer can still sell directly (unsold and not allocated)."""
         return self.number_of_tickets - self.allocated - self.direct_sold
+
+
+class CatalogueVersion(db.Model):
+    """One row (id 1) whose stamp changes with every change to what lists and searches select
+    or sort by: an event created or deleted, or its title, description, location, category,
+    organizer, date, price, currency or creation time changed. Database triggers write it
+    (migration 0003), so every writer counts, the API, the CLI and plain SQL alike; ticket sales
+    do not touch it. The stamp is random, never a counter: a change rolled back must not leave a
+    value that a later change could take again. Results computed under one stamp stay exact
+    while it is unchanged (events/service.py).
+    """
+
+    __tablename__ = "catalogue_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    stamp: Mapped[str] = mapped_column(String(32))

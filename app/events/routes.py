@@ -31,7 +31,7 @@ def list_events():
     token = service.read_token()
     body = LIST_PAGES.get(key, token)
     if body is None:
-        rows, total = service.list_events(filters, page, per_page, token)
+        rows, total = service.list_events(filters, page, per_page)
         body = jsonify(events_page(rows, page, per_page, total)).get_data()
         LIST_PAGES.put(key, token, body)
     return current_app.response_class(body, mimetype=current_app.json.mimetype)

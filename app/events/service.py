@@ -14,7 +14,7 @@ from app.auth.models import User
 from app.common.money import MoneyError, minor_unit, to_minor
 from app.common.readcache import ReadCache, current_token
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from app.events.models import Event
+from app.events.models import CatalogueVersion, Event
 from app.events.search import matching_events, ranked_candidates, search_words
 from app.extensions import db
 from app.tickets.models import Allocation, Booking
@@ -61,15 +61,12 @@ def get_event(event_id):
     return row
 
 
-def list_events(filters, page, per_page, token=None):
-    """(rows of one page, total) of the events matching `filters` (service.EventFilters).
-
-    `token` is the change token (readcache.py) read at the start of the request, if any.
-    """
+def list_events(filters, page, per_page):
+    """(rows of one page, total) of the events matching `filters` (service.EventFilters)."""
     conditions = filter_conditions(filters)
     if filters.q is None:
         query = event_rows().where(*conditions).order_by(*SORT_ORDERS[filters.sort or "date"])
-        return fetch_page(query, page, per_page), count_events(filters, conditions, token)
+        return fetch_page(query, page, per_page), count_events(filters, conditions)
     return search_events(filters, conditions, page, per_page)
 
 
@@ -90,66 +87,79 @@ def filters_key(filters):
     return tuple((name, value) for name, value in filters if name not in ("q", "sort"))
 
 
-# Exact totals of plain lists, reused only while the database is unchanged (readcache.py): an
-# exact COUNT(*) over 100 000 events costs more than the rest of the request.
+# Exact totals of plain lists, and the ordered ids of search results, reused only while the
+# catalogue is unchanged (CatalogueVersion, renewed by database triggers on every change to what
+# lists select, sort or match on). A ticket sale does not change it, so during an on-sale these
+# stay cached while page bodies (which show the stock) are recomputed. With `available=true`,
+# which depends on the stock, nothing is cached.
 TOTALS = ReadCache(256)
+SEARCH_RESULTS = ReadCache(256)
 
 
-def count_events(filters, conditions, token=None):
+def catalogue_version(filters):
+    """The catalogue's stamp as this request's transaction sees it; None when results for
+    `filters` may not be cached (they depend on the stock, or the row is missing)."""
+    if filters.available:
+        return None
+    query = select(CatalogueVersion.stamp).where(CatalogueVersion.id == 1)
+    return db.session.scalar(query)
+
+
+def count_events(filters, conditions):
     """The exact number of events matching `conditions` (the filters of `filters`)."""
     key = filters_key(filters)
-    token = token or read_token()
-    total = TOTALS.get(key, token)
+    version = catalogue_version(filters)
+    total = TOTALS.get(key, version)
     if total is None:
         total = db.session.scalar(select(func.count()).select_from(events).where(*conditions))
-        TOTALS.put(key, token, total)
+        TOTALS.put(key, version, total)
     return total
 
 
 def search_events(filters, conditions, page, per_page):
-    """A page of full-text matches, best first unless a sort is given; total capped."""
+    """A page of full-text matches, best first unless a sort is given; total capped.
+
+    The matches are ordered once per catalogue version (at most SEARCH_RESULT_CAP ids, see
+    ordered_matches); a page then reads only its own events, so stock figures are always fresh.
+    """
     words = search_words(filters.q)
-    offset = (page - 1) * per_page
     if not words:
         return [], 0
-    dialect = db.engine.dialect.name
-    if not filters.sort:
-        return ranked_page(words, dialect, conditions, offset, per_page)
-    total = count_matches(words, dialect, conditions)
-    if offset >= total:
-        return [], total
-    matches = matching_events(words, dialect, conditions)
-    query = event_rows().where(events.c.id.in_(select(matches.c.id)))
-    query = query.order_by(*SORT_ORDERS[filters.sort])
-    query = query.offset(offset).limit(min(per_page, total - offset))
-    return db.session.execute(query).all(), total
+    key = (tuple(words), filters_key(filters), filters.sort)
+    version = catalogue_version(filters)
+    ids = SEARCH_RESULTS.get(key, version)
+    if ids is None:
+        ids = ordered_matches(words, db.engine.dialect.name, conditions, filters.sort)
+        SEARCH_RESULTS.put(key, version, ids)
+    offset = (page - 1) * per_page
+    return events_by_id(ids[offset : offset + per_page]), len(ids)
 
 
-def ranked_page(words, dialect, conditions, offset, limit):
-    """(rows, total) of a page of matches best first: the text is matched once, for at most
-    SEARCH_RESULT_CAP events, which are counted and ordered by the same query (only the page's
-    ids leave the database); then only the page's events are read."""
-    hits = ranked_candidates(words, dialect, conditions, SEARCH_RESULT_CAP).subquery("hits")
-    page = (
-        select(hits.c.event_id, func.count().over().label("total"))
-        .order_by(hits.c.relevance.desc(), hits.c.starts_at, hits.c.event_id)
-        .offset(offset)
-        .limit(limit)
-    )
-    found = db.session.execute(page).all()
-    if not found:  # past the last page: the window had no row to count on
-        return [], count_matches(words, dialect, conditions)
-    page_ids = [hit[0] for hit in found]
-    rows = db.session.execute(event_rows().where(events.c.id.in_(page_ids))).all()
+def ordered_matches(words, dialect, conditions, sort):
+    """The ids of at most SEARCH_RESULT_CAP matching events, in the order pages show them.
+
+    Best first: the text is matched once, for at most SEARCH_RESULT_CAP events, which are ranked
+    by the same query. With a sort: every match in that order, the first SEARCH_RESULT_CAP kept.
+    """
+    if sort:
+        matches = matching_events(words, dialect, conditions)
+        query = select(events.c.id).where(events.c.id.in_(select(matches.c.id)))
+        query = query.order_by(*SORT_ORDERS[sort])
+    else:
+        hits = ranked_candidates(words, dialect, conditions, SEARCH_RESULT_CAP).subquery("hits")
+        query = select(hits.c.event_id).order_by(
+            hits.c.relevance.desc(), hits.c.starts_at, hits.c.event_id
+        )
+    return tuple(db.session.scalars(query.limit(SEARCH_RESULT_CAP)))
+
+
+def events_by_id(ids):
+    """The rows of these events, in this order (an event deleted meanwhile is left out)."""
+    if not ids:
+        return []
+    rows = db.session.execute(event_rows().where(events.c.id.in_(ids))).all()
     by_id = {row.id: row for row in rows}
-    return [by_id[event_id] for event_id in page_ids if event_id in by_id], found[0][1]
-
-
-def count_matches(words, dialect, conditions):
-    """Matches counted up to SEARCH_RESULT_CAP: an exact count over a text match grows with it."""
-    matches = matching_events(words, dialect, conditions)
-    matched = select(matches.c.id).limit(SEARCH_RESULT_CAP).subquery()
-    return db.session.scalar(select(func.count()).select_from(matched))
+    return [by_id[event_id] for event_id in ids if event_id in by_id]
 
 
 def fetch_page(query, page, per_page):

@@ -79,7 +79,9 @@ def test_search_pages_and_its_total_is_capped(client, make_event, organizer, mon
     assert (len(page["events"]), page["total"], page["pages"]) == (2, 5, 3)
     assert client.get("/events?q=festival&per_page=2&page=4").get_json()["events"] == []
     monkeypatch.setattr(service, "SEARCH_RESULT_CAP", 3)
-    routes.LIST_PAGES.clear()  # pages cached under the old cap (the database did not change)
+    # Pages and results cached under the old cap (the database did not change).
+    routes.LIST_PAGES.clear()
+    service.SEARCH_RESULTS.clear()
     capped = client.get("/events?q=festival&per_page=2&page=2").get_json()
     assert (len(capped["events"]), capped["total"], capped["pages"]) == (1, 3, 2)
     assert client.get("/events?q=festival&per_page=2&page=3").get_json()["events"] == []

@@ -153,18 +153,8 @@ class Outcome:
 
     @contextmanager
     def errors_wrapped(self):
-        """Driver errors as SQLAlchemy's (IntegrityError ...), as Connection.execute raises."""
-        dialect = self.connection.dialect
-        try:
+        with sqlalchemy_errors(self.connection, self.statement.statement, self.params):
             yield
-        except dialect.loaded_dbapi.Error as error:
-            raise DBAPIError.instance(
-                str(self.statement.statement),
-                self.params,
-                error,
-                dialect.loaded_dbapi.Error,
-                dialect=dialect,
-            ) from error
 
 
 @contextmanager
@@ -179,15 +169,38 @@ def pipeline(connection, enabled=True):
     if not enabled or start is None or PIPELINE in connection.info:
         yield
         return
-    dbapi = connection.dialect.loaded_dbapi
+    # A queued statement that failed raises when the block ends.
+    info = connection.info  # read now: an invalidated connection refuses it later
+    with sqlalchemy_errors(connection, None, None), start() as driver_pipeline:
+        info[PIPELINE] = driver_pipeline
+        try:
+            yield
+        finally:
+            info.pop(PIPELINE, None)
+
+
+@contextmanager
+def sqlalchemy_errors(connection, statement, params):
+    """Driver errors as SQLAlchemy's (IntegrityError ...), as Connection.execute raises them;
+    `statement` (a Core statement, or None for a pipeline's batch) is rendered only then.
+
+    Like Connection.execute, a lost connection (server restart, dropped socket) is invalidated,
+    so the pool replaces it and the session's rollback does not fail on it again.
+    """
+    dialect = connection.dialect
     try:
-        with start() as driver_pipeline:
-            connection.info[PIPELINE] = driver_pipeline
-            try:
-                yield
-            finally:
-                del connection.info[PIPELINE]
-    except dbapi.Error as error:  # a queued statement failed: raised when the block ends
+        yield
+    except dialect.loaded_dbapi.Error as error:
+        lost = connection.invalidated or dialect.is_disconnect(
+            error, connection.connection.dbapi_connection, None
+        )
+        if lost and not connection.invalidated:
+            connection.invalidate(error)
         raise DBAPIError.instance(
-            "(pipeline)", None, error, dbapi.Error, dialect=connection.dialect
+            str(statement) if statement is not None else "(pipeline)",
+            params,
+            error,
+            dialect.loaded_dbapi.Error,
+            connection_invalidated=lost,
+            dialect=dialect,
         ) from error

@@ -6,14 +6,16 @@ transaction that reads first and writes later can fail at once when another writ
 
 Writers also queue on a file lock (flock) beside the database before BEGIN IMMEDIATE. SQLite's own
 busy handler waits by sleeping (1, 2, 5, 10 ms ...), so two workers taking turns on a hot event
-spent most of their time asleep; a blocked flock wakes the moment the holder commits. SQLite's lock
-still decides: a writer that does not use the file lock (another program) is waited for as before.
+spent most of their time asleep; a writer waiting on the queue gets in within 0.2 ms of the
+holder's commit. SQLite's lock still decides: a writer that does not use the file lock (another
+program) is waited for as before.
 """
 
 import fcntl
 import os
 import sqlite3
 import threading
+import time
 from contextvars import ContextVar
 
 from sqlalchemy import event
@@ -25,39 +27,70 @@ write_intent = ContextVar("sqlite_write_intent", default=True)
 class WriterQueue:
     """One writing transaction at a time over all processes and threads using one database file.
 
-    Re-entrant per thread: a second connection opened by a thread that already writes gets past
-    the queue and meets SQLite's lock, i.e. its busy timeout, exactly as without the queue.
+    The queue belongs to the transaction, not to a thread: whichever thread ends it (commit,
+    rollback, close, the pool cleaning up a connection lost by its owner) lets the next one in. A
+    writer that waits longer than the busy timeout gets SQLite's own "database is locked", as it
+    would from SQLite, so a stuck holder cannot block everyone for good, and a thread that opens
+    a second writing connection while holding the first fails after that timeout as before.
     """
 
-    def __init__(self, path):
-        self.path = path
-        self.threads = threading.RLock()  # threads of this process, in turn
-        self.depth = threading.local()
-        self.fd, self.pid = None, None
+    # flock() cannot wait with a timeout, so a blocked writer polls it with naps this short: at
+    # most 0.2 ms late, where SQLite's busy handler sleeps whole milliseconds.
+    FIRST_NAP, LONGEST_NAP = 0.00005, 0.0002
 
-    def _file(self):
-        # Opened per process: a descriptor inherited over fork() shares its lock with the parent.
+    def __init__(self, path, timeout_seconds):
+        self.path = path
+        self.timeout = timeout_seconds
+        self.pid = self.threads = self.fd = None
+
+    def _state(self):
+        """(lock, file descriptor) of this process: a child process after fork() gets its own,
+        since an inherited descriptor would share the parent's lock."""
         if self.pid != os.getpid():
+            self.threads = threading.Lock()
             self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
             self.pid = os.getpid()
-        return self.fd
+        return self.threads, self.fd
 
     def acquire(self):
-        self.threads.acquire()
-        depth = getattr(self.depth, "value", 0)
-        if depth == 0:
+        threads, fd = self._state()
+        deadline = time.monotonic() + self.timeout
+        if not threads.acquire(timeout=self.timeout):  # threads of this process, in turn
+            raise sqlite3.OperationalError("database is locked")
+        try:
+            self._lock_file(fd, deadline)  # processes, in turn
+        except BaseException:
+            threads.release()
+            raise
+
+    def _lock_file(self, fd, deadline):
+        nap = self.FIRST_NAP
+        while True:
             try:
-                fcntl.flock(self._file(), fcntl.LOCK_EX)  # processes, in turn
-            except BaseException:
-                self.threads.release()
-                raise
-        self.depth.value = depth + 1
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise sqlite3.OperationalError("database is locked") from None
+                time.sleep(nap)
+                nap = min(nap * 2, self.LONGEST_NAP)
 
     def release(self):
-        self.depth.value -= 1
-        if self.depth.value == 0:
-            fcntl.flock(self._file(), fcntl.LOCK_UN)
-        self.threads.release()
+        threads, fd = self._state()
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        threads.release()
+
+
+# One queue per database file and process, whatever the number of engines on it.
+_queues = {}
+_queues_lock = threading.Lock()
+
+
+def writer_queue(path, timeout_seconds):
+    with _queues_lock:
+        if path not in _queues:
+            _queues[path] = WriterQueue(path + ".writer-lock", timeout_seconds)
+        return _queues[path]
 
 
 def queued_connection_class(queue):
@@ -111,7 +144,8 @@ def database_file(engine):
 
 def configure_sqlite(engine, busy_timeout_ms):
     path = database_file(engine)
-    connection_class = queued_connection_class(WriterQueue(path + ".writer-lock")) if path else None
+    queue = writer_queue(path, busy_timeout_ms / 1000) if path else None
+    connection_class = queued_connection_class(queue) if queue else None
 
     @event.listens_for(engine, "do_connect")
     def use_queued_connection(_dialect, _record, _cargs, cparams):

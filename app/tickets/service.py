@@ -267,12 +267,13 @@ def sell(sale, claim, response_shape):
     The hot path of the API: plain SQL statements on the driver's cursor (app/common/rawsql.py),
     and the response built from the values this transaction wrote, so nothing is loaded twice.
     The conditional stock UPDATE is the last statement before the commit: on PostgreSQL the
-    event's row lock it takes is held only until the commit.
+    event's row lock it takes is held from the UPDATE's round trip to the commit's, nothing else
+    in between but the stored idempotent response when there is one.
 
-    On PostgreSQL a sale of the organizer's stock goes to the server in four round trips, not
+    On PostgreSQL a sale of the organizer's stock goes to the server in three round trips, not
     one per statement (rawsql.pipeline): the event and the buyer; the booking, tickets, email and
-    stock; the stored idempotent response, if any; the commit. A reseller sale reads its offer
-    through the ORM, statement by statement.
+    stock; the commit (a fourth stores the idempotent response when there is a key). A reseller
+    sale reads its offer through the ORM, statement by statement.
     """
     connection = db.session.connection()
     with rawsql.pipeline(connection, enabled=sale.offer_id is None):
@@ -283,11 +284,13 @@ def sell(sale, claim, response_shape):
         booking, new_booking = record_booking(connection, event, offer, buyer.result(), sale)
         confirmation = emails.booking_confirmation(booking)
         queue_email(booking.buyer.email, *confirmation, connection=connection)
-        take_stock(booking, connection)
-        booking = replace(booking, id=new_booking.result()[0].id)
-        body = response_shape(booking)
-        if claim is not None:
-            claim.complete(201, body)
+        taken = take_stock(booking, connection)
+    # Leaving the pipeline sent what was queued and read every result: one round trip.
+    ensure_stock_taken(taken, booking, connection)
+    booking = replace(booking, id=new_booking.result()[0].id)
+    body = response_shape(booking)
+    if claim is not None:
+        claim.complete(201, body)
     db.session.commit()
     return body
 
@@ -514,11 +517,18 @@ def find_or_create_buyer(email, name):
     return buyer
 
 
-def take_stock(booking, connection=None):
+def take_stock(booking, connection):
+    """Takes the booking's stock: from a reseller's allocation at once (or raises), from the
+    organizer's direct stock by a conditional UPDATE whose Outcome ensure_stock_taken() checks."""
     if booking.allocation_id is None:
-        stock.take_direct(booking.event_id, booking.quantity, connection)
-    else:
-        stock.take_from_allocation(booking.allocation_id, booking.event_id, booking.quantity)
+        return stock.send_take_direct(booking.event_id, booking.quantity, connection)
+    stock.take_from_allocation(booking.allocation_id, booking.event_id, booking.quantity)
+    return None
+
+
+def ensure_stock_taken(taken, booking, connection):
+    if taken is not None:
+        stock.ensure_taken(taken, booking.event_id, connection)
 
 
 def release_stock(booking):

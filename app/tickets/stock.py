@@ -55,13 +55,20 @@ DIRECT_AVAILABLE = RawStatement(
 
 
 def take_direct(event_id, quantity, connection=None):
-    """Sells `quantity` of the organizer's direct stock, or raises SoldOut.
-
-    `connection`: the session's (db.session.connection()), when the caller already holds it.
-    """
+    """Sells `quantity` of the organizer's direct stock, or raises SoldOut."""
     connection = connection or db.session.connection()
-    params = {"event_id": event_id, "quantity": quantity}
-    if not TAKE_DIRECT.execute(connection, params):
+    ensure_taken(send_take_direct(event_id, quantity, connection), event_id, connection)
+
+
+def send_take_direct(event_id, quantity, connection):
+    """Sends the sale of `quantity` of the organizer's direct stock: its Outcome, which
+    ensure_taken() checks (inside rawsql.pipeline() it is only queued)."""
+    return TAKE_DIRECT.send(connection, {"event_id": event_id, "quantity": quantity})
+
+
+def ensure_taken(outcome, event_id, connection):
+    """Raises SoldOut when the conditional UPDATE of send_take_direct() changed no row."""
+    if not outcome.result():
         raise SoldOut(available=direct_available(event_id, connection))
 
 

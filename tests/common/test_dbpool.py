@@ -55,3 +55,18 @@ def test_a_connection_used_a_moment_ago_is_not_pinged(postgres_engine, monkeypat
     time.sleep(PING_AFTER_IDLE_SECONDS + 0.2)
     backend_pid(postgres_engine)
     assert pings == [1]
+
+
+def test_a_booking_on_a_connection_lost_mid_use_fails_cleanly_and_the_next_succeeds(
+    postgres_engine, client, make_event
+):
+    """The booking path runs on the driver's cursor (app/common/rawsql.py): a lost connection
+    must be invalidated there as SQLAlchemy would, so the error handler's rollback works."""
+    event_id = make_event().id
+    body = {"quantity": 1, "buyer": {"name": "Amel", "email": "amel@example.tn"}}
+    assert client.post(f"/events/{event_id}/bookings", json=body).status_code == 201
+    terminate_other_backends(postgres_engine)  # at once: too soon for the idle ping
+    failed = client.post(f"/events/{event_id}/bookings", json=body)
+    assert failed.status_code == 500
+    assert failed.get_json()["code"] == "internal_error" and failed.get_json()["request_id"]
+    assert client.post(f"/events/{event_id}/bookings", json=body).status_code == 201

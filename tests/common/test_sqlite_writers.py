@@ -1,11 +1,17 @@
 """SQLite: writing transactions queue on a file lock and leave it when they end, however they end
 (app/common/sqlite.py)."""
 
+import sqlite3
+import subprocess
+import sys
+import textwrap
 import threading
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+
+from app.common.sqlite import WriterQueue
 
 
 @pytest.fixture()
@@ -77,3 +83,68 @@ def test_a_writer_whose_connection_closes_leaves_the_queue(sqlite_engine):
     assert entered.wait(5)
     after.join(10)
     connection.close()
+
+
+def test_a_writer_gives_up_after_the_busy_timeout_as_sqlite_would(tmp_path):
+    queue = WriterQueue(str(tmp_path / "db.writer-lock"), timeout_seconds=0.2)
+    holder = threading.Thread(target=queue.acquire)
+    holder.start()
+    holder.join(5)
+    with pytest.raises(sqlite3.OperationalError, match="database is locked"):
+        queue.acquire()
+    queue.release()  # by another thread than the one that took it: the queue is the transaction's
+    queue.acquire()  # free again
+    queue.release()
+
+
+def test_another_process_waits_its_turn(tmp_path):
+    lock_path = str(tmp_path / "db.writer-lock")
+    queue = WriterQueue(lock_path, timeout_seconds=5)
+    queue.acquire()
+    script = textwrap.dedent(
+        """
+        import sys
+        sys.path.insert(0, sys.argv[2])
+        from app.common.sqlite import WriterQueue
+        queue = WriterQueue(sys.argv[1], timeout_seconds=0.2)
+        try:
+            queue.acquire()
+        except Exception as error:
+            print("refused", type(error).__name__)
+        else:
+            print("entered")
+        """
+    )
+    root = str(Path(__file__).resolve().parents[2])
+    busy = subprocess.run([sys.executable, "-c", script, lock_path, root], capture_output=True)
+    assert busy.stdout.decode().strip() == "refused OperationalError"
+    queue.release()
+    free = subprocess.run([sys.executable, "-c", script, lock_path, root], capture_output=True)
+    assert free.stdout.decode().strip() == "entered"
+
+
+def test_a_transaction_ended_by_another_thread_leaves_the_queue(sqlite_engine):
+    connection = sqlite_engine.connect()
+    began = threading.Event()
+
+    def begin():
+        connection.begin()  # a new thread's transactions are writers
+        began.set()
+
+    thread = threading.Thread(target=begin)
+    thread.start()
+    assert began.wait(10)
+    thread.join(10)
+    connection.rollback()  # this thread ends what the other began
+    connection.close()
+    entered = threading.Event()
+
+    def writer_after():
+        with sqlite_engine.connect() as c:
+            c.begin()
+            entered.set()
+
+    after = threading.Thread(target=writer_after)
+    after.start()
+    assert entered.wait(5)
+    after.join(10)

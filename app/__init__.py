@@ -85,18 +85,21 @@ def reuse_recent_connections(app):
     pool has no such option, and a file needs no ping."""
     from sqlalchemy.engine import make_url
 
-    if make_url(app.config["SQLALCHEMY_DATABASE_URI"]).get_backend_name() != "sqlite":
-        options = app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}
+    options = app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}
+    server = make_url(app.config["SQLALCHEMY_DATABASE_URI"]).get_backend_name() != "sqlite"
+    if server and "poolclass" not in options:  # a custom pool (NullPool ...) may not take it
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_use_lifo": True, **options}
 
 
 def configure_engine(app):
     from app.common.dbpool import ping_after_idle
+    from app.common.rawsql import forbid_sqlalchemy_statements_in_pipelines
     from app.common.sqlite import configure_sqlite, write_intent
 
     if db.engine.dialect.name != "sqlite":
         # A SQLite file has no server that could drop a connection: nothing to ping.
         ping_after_idle(db.engine)
+        forbid_sqlalchemy_statements_in_pipelines(db.engine)
         return
     configure_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
 

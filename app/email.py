@@ -45,7 +45,8 @@ class OutboxEmail(db.Model):
 
 # status, attempts, next_attempt_at and created_at take the columns' defaults.
 NEW_OUTBOX_ROW = RawStatement(
-    insert(OutboxEmail.__table__), columns=["recipient", "subject", "body_text", "body_html"]
+    insert(OutboxEmail.__table__).inline(),  # no implicit RETURNING of the id: nothing reads it
+    columns=["recipient", "subject", "body_text", "body_html"],
 )
 
 

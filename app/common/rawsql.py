@@ -14,6 +14,7 @@ from collections import namedtuple
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from sqlalchemy import event
 from sqlalchemy.exc import DBAPIError
 
 # Key of Connection.info while pipeline() is open: the driver's Pipeline.
@@ -40,7 +41,8 @@ class RawStatement:
     """A Core statement (select, insert, update) compiled once per dialect; see the module doc.
 
     `columns`: for an INSERT, the columns the caller gives values for (the others get their
-    defaults).
+    defaults). Made for the hot path's plain statements: every value a named bindparam (no
+    literal values), result columns with a name each and no Numeric/Float types.
     """
 
     def __init__(self, statement, columns=None):
@@ -157,12 +159,27 @@ class Outcome:
             yield
 
 
+def forbid_sqlalchemy_statements_in_pipelines(engine):
+    """A statement run through SQLAlchemy inside pipeline() would read an empty result (the
+    driver has not fetched it yet): make it fail with a clear message instead."""
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def refuse_in_pipeline(connection, _cursor, statement, *_args):
+        if PIPELINE in connection.info:
+            raise RuntimeError(
+                "A SQLAlchemy statement ran inside rawsql.pipeline(); only RawStatement may: "
+                + statement[:80]
+            )
+
+
 @contextmanager
 def pipeline(connection, enabled=True):
     """PostgreSQL (psycopg): statements sent inside are queued and go to the server together
     when a result is first needed, and at the end of the block, so a batch costs one round trip
     instead of one per statement. Only RawStatement may run inside (SQLAlchemy reads a cursor's
-    results at once); commit after the block. Elsewhere (SQLite runs in-process) it changes
+    results at once; see forbid_sqlalchemy_statements_in_pipelines); commit after the block. A
+    queued statement that fails is raised by whichever later result() or the block's end reads
+    it, so the error may name a later statement. Elsewhere (SQLite runs in-process) it changes
     nothing.
     """
     start = getattr(connection.connection.dbapi_connection, "pipeline", None)

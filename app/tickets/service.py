@@ -323,7 +323,9 @@ BUYER_BY_EMAIL = RawStatement(
 # may exist, or a concurrent request may just have created them); BUYER_BY_EMAIL reads it back.
 NEW_BUYER = {
     name: RawStatement(
-        dialect_insert(buyers_table).on_conflict_do_nothing(index_elements=[buyers_table.c.email]),
+        dialect_insert(buyers_table)
+        .on_conflict_do_nothing(index_elements=[buyers_table.c.email])
+        .inline(),  # no implicit RETURNING of the id: BUYER_BY_EMAIL reads it
         columns=["email", "name"],
     )
     for name, dialect_insert in (("sqlite", sqlite_insert), ("postgresql", postgresql_insert))
@@ -337,7 +339,9 @@ NEW_BOOKING = RawStatement(
 )
 # The booking's id by its reference: the tickets go out in the same batch as their booking.
 NEW_TICKET = RawStatement(
-    insert(tickets_table).values(
+    insert(tickets_table)
+    .inline()  # no implicit RETURNING of each ticket's id on PostgreSQL: nothing reads it
+    .values(
         booking_id=select(bookings_table.c.id)
         .where(bookings_table.c.reference == bindparam("reference"))
         .scalar_subquery(),

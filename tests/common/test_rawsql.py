@@ -86,3 +86,12 @@ def test_a_failed_statement_in_a_pipeline_is_an_integrity_error_and_nothing_comm
         NEW_BUYER.send(connection, {"email": "twice@b.tn", "name": "B"}).result()
     db.session.rollback()
     assert db.session.scalar(select(Buyer.id).where(Buyer.email == "twice@b.tn")) is None
+
+
+def test_a_sqlalchemy_statement_inside_a_pipeline_fails_clearly(db):
+    connection = db.session.connection()
+    if connection.dialect.name != "postgresql":
+        pytest.skip("pipelines exist on PostgreSQL only")
+    with pytest.raises(Exception, match="only RawStatement may"), rawsql.pipeline(connection):
+        db.session.execute(select(Buyer.id)).all()
+    db.session.rollback()

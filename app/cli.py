@@ -1,4 +1,5 @@
-"""flask CLI commands: create-admin, seed-demo, make-cert, send-mail, unblock-user."""
+"""flask CLI commands: create-admin, seed-demo, make-cert, send-mail, unblock-user,
+purge-idempotency-keys."""
 
 import os
 
@@ -13,6 +14,7 @@ def register_commands(app):
     app.cli.add_command(make_cert_command)
     app.cli.add_command(send_mail_command)
     app.cli.add_command(unblock_user_command)
+    app.cli.add_command(purge_idempotency_keys_command)
 
 
 @click.command("create-admin")
@@ -97,3 +99,12 @@ def unblock_user_command(email):
     except AppError as exc:
         raise click.ClickException(exc.message) from None
     click.echo(f"{user.email} is unblocked.")
+
+
+@click.command("purge-idempotency-keys")
+def purge_idempotency_keys_command():
+    """Deletes the Idempotency-Key records past their 24 hours (bookings also purge them now and
+    then; this is for a cron job or a quiet database)."""
+    from app.tickets.idempotency import purge_expired
+
+    click.echo(f"{purge_expired()} expired Idempotency-Key record(s) deleted.")

@@ -1,11 +1,13 @@
-"""flask create-admin and flask seed-demo."""
+"""flask create-admin, seed-demo, make-cert and purge-idempotency-keys."""
+
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import func, select
 
 from app.auth.models import User
 from app.auth.passwords import verify_password
 from app.events.models import Event
-from app.tickets.models import Allocation
+from app.tickets.models import Allocation, IdempotencyRecord
 
 
 def test_create_admin_with_options_makes_a_verified_admin(runner, db):
@@ -77,3 +79,17 @@ def test_make_cert_writes_a_usable_certificate_once(runner, tmp_path):
     before = cert.read_bytes()
     again = runner.invoke(args=["make-cert", "--cert", str(cert), "--key", str(key)])
     assert again.exit_code == 0 and cert.read_bytes() == before
+
+
+def test_purge_idempotency_keys_deletes_only_expired_records(runner, db):
+    now = datetime.now(timezone.utc)
+    for key, expires in (("old", now - timedelta(minutes=1)), ("fresh", now + timedelta(hours=1))):
+        db.session.add(
+            IdempotencyRecord(scope="POST /x", key=key, request_hash="h", expires_at=expires)
+        )
+    db.session.commit()
+    result = runner.invoke(args=["purge-idempotency-keys"])
+    assert result.exit_code == 0, result.output
+    assert "1 expired Idempotency-Key record(s) deleted." in result.output
+    db.session.rollback()
+    assert db.session.scalars(select(IdempotencyRecord.key)).all() == ["fresh"]

@@ -36,6 +36,13 @@ class _Plan:
     row_type: type | None
     result_processors: tuple
 
+    def row(self, raw):
+        """A driver row as a named tuple of the values SQLAlchemy would give."""
+        return self.row_type(
+            *(process(value) if process else value
+              for process, value in zip(self.result_processors, raw, strict=True))
+        )  # fmt: skip
+
 
 class RawStatement:
     """A Core statement (select, insert, update) compiled once per dialect; see the module doc.
@@ -122,13 +129,6 @@ class RawStatement:
             values.append(processor(value) if processor else value)
         return tuple(values) if plan.positional else dict(zip(plan.names, values, strict=True))
 
-    @staticmethod
-    def _row(plan, raw):
-        return plan.row_type(
-            *(process(value) if process else value
-              for process, value in zip(plan.result_processors, raw, strict=True))
-        )  # fmt: skip
-
 
 class Outcome:
     """What a sent statement gave: result() is its rows, or the number of rows it changed."""
@@ -144,7 +144,7 @@ class Outcome:
                 pipeline = self.connection.info.get(PIPELINE)
                 if self.plan.row_type is not None:
                     raw_rows = self.cursor.fetchall()  # in a pipeline, this waits for it
-                    self.value = [self.statement._row(self.plan, raw) for raw in raw_rows]
+                    self.value = [self.plan.row(raw) for raw in raw_rows]
                 else:
                     if pipeline is not None:
                         pipeline.sync()

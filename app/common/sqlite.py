@@ -168,10 +168,8 @@ def configure_sqlite(engine, busy_timeout_ms):
         if not write_intent.get():
             connection.exec_driver_sql("BEGIN")
             return
-        dbapi_connection = connection.connection.dbapi_connection
-        if isinstance(dbapi_connection, sqlite3.Connection) and hasattr(
-            dbapi_connection, "begin_immediate"
-        ):
-            dbapi_connection.begin_immediate()
-        else:
+        begin_immediate = getattr(connection.connection.dbapi_connection, "begin_immediate", None)
+        if begin_immediate is not None:  # a QueuedConnection: through the writer queue
+            begin_immediate()
+        else:  # no file to queue on (an in-memory or URI database)
             connection.exec_driver_sql("BEGIN IMMEDIATE")

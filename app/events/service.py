@@ -96,7 +96,7 @@ TOTALS = ReadCache(256)
 SEARCH_RESULTS = ReadCache(256)
 
 
-def catalogue_version(filters):
+def catalogue_stamp(filters):
     """The catalogue's stamp as this request's transaction sees it; None when results for
     `filters` may not be cached (they depend on the stock, or the row is missing)."""
     if filters.available:
@@ -108,29 +108,29 @@ def catalogue_version(filters):
 def count_events(filters, conditions):
     """The exact number of events matching `conditions` (the filters of `filters`)."""
     key = filters_key(filters)
-    version = catalogue_version(filters)
-    total = TOTALS.get(key, version)
+    stamp = catalogue_stamp(filters)
+    total = TOTALS.get(key, stamp)
     if total is None:
         total = db.session.scalar(select(func.count()).select_from(events).where(*conditions))
-        TOTALS.put(key, version, total)
+        TOTALS.put(key, stamp, total)
     return total
 
 
 def search_events(filters, conditions, page, per_page):
     """A page of full-text matches, best first unless a sort is given; total capped.
 
-    The matches are ordered once per catalogue version (at most SEARCH_RESULT_CAP ids, see
+    The matches are ordered once per catalogue stamp (at most SEARCH_RESULT_CAP ids, see
     ordered_matches); a page then reads only its own events, so stock figures are always fresh.
     """
     words = search_words(filters.q)
     if not words:
         return [], 0
     key = (tuple(words), filters_key(filters), filters.sort)
-    version = catalogue_version(filters)
-    ids = SEARCH_RESULTS.get(key, version)
+    stamp = catalogue_stamp(filters)
+    ids = SEARCH_RESULTS.get(key, stamp)
     if ids is None:
         ids = ordered_matches(words, db.engine.dialect.name, conditions, filters.sort)
-        SEARCH_RESULTS.put(key, version, ids)
+        SEARCH_RESULTS.put(key, stamp, ids)
     offset = (page - 1) * per_page
     return events_by_id(ids[offset : offset + per_page]), len(ids)
 

@@ -281,7 +281,7 @@ def sell(sale, claim, response_shape):
         buyer = send_buyer(connection, sale.buyer_email, sale.buyer_name)
         event = bookable_event(event.result(), sale.quantity)
         offer = find_offer(event, sale.offer_id)
-        booking, new_booking = record_booking(connection, event, offer, buyer.result(), sale)
+        booking, new_booking = record_booking(connection, event, offer, buyer(), sale)
         confirmation = emails.booking_confirmation(booking)
         queue_email(booking.buyer.email, *confirmation, connection=connection)
         taken = take_stock(booking, connection)
@@ -399,33 +399,22 @@ def bookable_event(rows, quantity):
 
 
 def send_buyer(connection, email, name):
-    """Creates the buyer unless their email is known (an existing buyer keeps their name); the
-    Outcome whose result() is the buyer as a Party."""
+    """Creates the buyer unless their email is known (an existing buyer keeps their name) and
+    sends the read of their row; returns a function that gives the buyer as a Party once the
+    statements have run (inside a pipeline, calling it waits for them)."""
     email = normalise_email(email)
     new_buyer = NEW_BUYER.get(connection.dialect.name)
-    if new_buyer is None:  # another database: the portable way
+    if new_buyer is None:  # another database: the portable way, at once
         buyer = find_or_create_buyer(email, name)
-        return Known(Party(buyer.id, buyer.name, buyer.email))
+        return lambda: Party(buyer.id, buyer.name, buyer.email)
     new_buyer.send(connection, {"email": email, "name": name})
-    return BuyerOutcome(BUYER_BY_EMAIL.send(connection, {"email": email}), email)
+    found = BUYER_BY_EMAIL.send(connection, {"email": email})
 
+    def read_buyer():
+        row = found.result()[0]
+        return Party(row.id, row.name, email)
 
-@dataclass(frozen=True)
-class Known:
-    value: Any
-
-    def result(self):
-        return self.value
-
-
-@dataclass(frozen=True)
-class BuyerOutcome:
-    rows: Any  # the Outcome of BUYER_BY_EMAIL
-    email: str
-
-    def result(self):
-        row = self.rows.result()[0]
-        return Party(row.id, row.name, self.email)
+    return read_buyer
 
 
 def record_booking(connection, event, offer, buyer, sale):
@@ -464,7 +453,7 @@ def record_booking(connection, event, offer, buyer, sale):
     )
     booking = RecordedBooking(
         id=None,
-        reference=values["reference"],
+        reference=reference,
         event=event,
         allocation_id=values["allocation_id"],
         seller=seller,

@@ -188,6 +188,12 @@ def search(app, opts, problems):
     return rows
 
 
+def booking_request(event_id, buyer):
+    """POST one ticket of the event for a buyer named `buyer` (a new email for each name)."""
+    body = {"quantity": 1, "buyer": {"name": buyer, "email": f"{buyer}.{event_id}@bench.tn"}}
+    return load.http_request("POST", f"/events/{event_id}/bookings", json.dumps(body).encode())
+
+
 def search_during_sales(app, url, opts, problems):
     """Repeated searches while bookings run on another event: every booking commits, so page
     caches keep emptying; the ordered search results survive (they change only with the
@@ -196,9 +202,7 @@ def search_during_sales(app, url, opts, problems):
     raws = [load.http_request("GET", "/events?q=" + quote(words)) for words in seed.SEARCH_WORDS]
 
     def booking(i):
-        buyer = {"name": f"Buyer {i}", "email": f"during{i}.{event_id}@bench.tn"}
-        body = json.dumps({"quantity": 1, "buyer": buyer}).encode()
-        return load.http_request("POST", f"/events/{event_id}/bookings", body)
+        return booking_request(event_id, f"during{i}")
 
     half = max(opts.connections // 2, 1)
     sales = {}
@@ -224,8 +228,7 @@ def bookings(app, url, opts, problems):
     path = f"/events/{event_id}/bookings"
 
     def booking(i):
-        buyer = {"name": f"Buyer {i}", "email": f"buyer{i}.{event_id}@bench.tn"}
-        return load.http_request("POST", path, json.dumps({"quantity": 1, "buyer": buyer}).encode())
+        return booking_request(event_id, f"buyer{i}")
 
     labels = (
         f"bookings, {opts.connections} conns on one event: req/s",

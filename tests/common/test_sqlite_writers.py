@@ -57,8 +57,22 @@ def test_a_second_writer_waits_for_the_first_to_end(sqlite_engine, end):
     assert Path(sqlite_engine.url.database + ".writer-lock").exists()  # the queue's file
 
 
+def assert_a_writer_gets_in(engine):
+    """A new writer (in a thread of its own) begins within 5 s: nobody holds the queue."""
+    entered = threading.Event()
+
+    def write():
+        with engine.connect() as connection:
+            connection.begin()
+            entered.set()
+
+    writer_thread = threading.Thread(target=write)
+    writer_thread.start()
+    assert entered.wait(5)
+    writer_thread.join(10)
+
+
 def test_a_writer_whose_connection_closes_leaves_the_queue(sqlite_engine):
-    connection = sqlite_engine.connect()
     done = threading.Event()
 
     def begin_and_close():
@@ -71,18 +85,7 @@ def test_a_writer_whose_connection_closes_leaves_the_queue(sqlite_engine):
     thread.start()
     assert done.wait(10)
     thread.join(10)
-    entered = threading.Event()
-
-    def writer_after():
-        with sqlite_engine.connect() as c:
-            c.begin()
-            entered.set()
-
-    after = threading.Thread(target=writer_after)
-    after.start()
-    assert entered.wait(5)
-    after.join(10)
-    connection.close()
+    assert_a_writer_gets_in(sqlite_engine)
 
 
 def test_a_writer_gives_up_after_the_busy_timeout_as_sqlite_would(tmp_path):
@@ -137,14 +140,4 @@ def test_a_transaction_ended_by_another_thread_leaves_the_queue(sqlite_engine):
     thread.join(10)
     connection.rollback()  # this thread ends what the other began
     connection.close()
-    entered = threading.Event()
-
-    def writer_after():
-        with sqlite_engine.connect() as c:
-            c.begin()
-            entered.set()
-
-    after = threading.Thread(target=writer_after)
-    after.start()
-    assert entered.wait(5)
-    after.join(10)
+    assert_a_writer_gets_in(sqlite_engine)

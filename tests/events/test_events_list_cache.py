@@ -1,13 +1,10 @@
 """The list cache (app/common/readcache.py) is never stale: any commit, through the API or by
 another connection (another worker, another process), shows on the next request."""
 
-from datetime import datetime, timedelta, timezone
-
 import pytest
-from sqlalchemy import create_engine, event, insert
+from sqlalchemy import event
 
-from app.events.models import Event
-from tests.conftest import suite_database_url
+from tests.events.conftest import insert_event_elsewhere
 
 
 @pytest.fixture()
@@ -63,24 +60,7 @@ def test_a_write_by_another_connection_shows_at_once(client, db, make_event, eve
     db.session.rollback()  # end the test's read, as a request's session would be fresh
     assert total(client) == 1
     assert served_from_cache(client, event_queries)
-    other_worker = create_engine(suite_database_url())
-    with other_worker.begin() as conn:
-        conn.execute(
-            insert(Event.__table__).values(
-                organizer_id=organizer_id,
-                title="Written elsewhere",
-                starts_at=datetime.now(timezone.utc) + timedelta(days=3),
-                number_of_tickets=5,
-                direct_sold=0,
-                allocated=0,
-                tickets_sold=0,
-                price_minor=0,
-                currency_code="TND",
-                created_at=datetime.now(timezone.utc),
-                updated_at=datetime.now(timezone.utc),
-            )
-        )
-    other_worker.dispose()
+    insert_event_elsewhere(organizer_id)
     assert total(client) == 2
 
 

@@ -21,8 +21,9 @@ from pathlib import Path
 from urllib.parse import quote
 
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
-from bench import load, seed
+from bench import bare_booking, load, seed
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "bench" / ".data"
@@ -248,7 +249,32 @@ def bookings(app, url, opts, problems):
         problems.append(f"{path}: sold/booked/tickets {counts}, 201s {result.statuses[201] + 1}")
     verdict = "ok" if counts[0] <= opts.stock else "OVERSOLD"
     values = (f"{result.rate:.0f}", ms(result), f"{counts[0]} / {opts.stock} {verdict}")
-    return dict(zip(labels, values, strict=True))
+    return dict(zip(labels, values, strict=True)) | bare_bookings(url, opts, result, problems)
+
+
+def bare_bookings(url, opts, app_result, problems):
+    """The same load on bench/bare_booking.py (driver only: one conditional UPDATE, one
+    INSERT) on the same database server, and the app's rate as a share of it."""
+    if make_url(url).get_backend_name() == "sqlite":
+        database = str(DATA / "bare-booking.db")
+    else:
+        database = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    bare_booking.create_tables(database, opts.stock)
+    env = {"BENCH_BARE_DB": database}
+    with gunicorn("bench.bare_booking:app", env, opts.workers, "/health", "bare-booking") as bare:
+        result = load.run(
+            bare, lambda i: booking_request(1, f"bare{i}"), opts.connections,
+            total=opts.stock + opts.stock // 4,
+        )  # fmt: skip
+    expect(result, {201, 409}, "bare booking endpoint", problems)
+    if result.statuses[201] != opts.stock:
+        problems.append(f"bare booking endpoint sold {result.statuses[201]} of {opts.stock}")
+    return {
+        "bare driver endpoint (1 UPDATE + 1 INSERT), same load: req/s": f"{result.rate:.0f}",
+        "**booking ratio** app ÷ bare (800/s ÷ the issue's 1 500–1 900 = 0.42–0.53)": (
+            f"**{app_result.rate / result.rate:.2f}**"
+        ),
+    }
 
 
 def bench_database(name, url, opts, problems):

@@ -276,16 +276,20 @@ def sell(sale, claim, response_shape):
     sale reads its offer through the ORM, statement by statement.
     """
     connection = db.session.connection()
-    with rawsql.pipeline(connection, enabled=sale.offer_id is None):
-        event = EVENT_FOR_SALE.send(connection, {"event_id": sale.event_id})
-        buyer = send_buyer(connection, sale.buyer_email, sale.buyer_name)
-        event = bookable_event(event.result(), sale.quantity)
-        offer = find_offer(event, sale.offer_id)
-        booking, new_booking = record_booking(connection, event, offer, buyer(), sale)
-        confirmation = emails.booking_confirmation(booking)
-        queue_email(booking.buyer.email, *confirmation, connection=connection)
-        taken = take_stock(booking, connection)
-    # Leaving the pipeline sent what was queued and read every result: one round trip.
+    try:
+        with rawsql.pipeline(connection, enabled=sale.offer_id is None):
+            event = EVENT_FOR_SALE.send(connection, {"event_id": sale.event_id})
+            buyer = send_buyer(connection, sale.buyer_email, sale.buyer_name)
+            event = bookable_event(event.result(), sale.quantity)
+            offer = find_offer(event, sale.offer_id)
+            booking, new_booking = record_booking(connection, event, offer, buyer(), sale)
+            confirmation = emails.booking_confirmation(booking)
+            queue_email(booking.buyer.email, *confirmation, connection=connection)
+            taken = take_stock(booking, connection)
+        # Leaving the pipeline sent what was queued and read every result: one round trip.
+    except IntegrityError:
+        raise_if_event_deleted(sale.event_id)
+        raise
     ensure_stock_taken(taken, booking, connection)
     booking = replace(booking, id=new_booking.result()[0].id)
     body = response_shape(booking)
@@ -293,6 +297,19 @@ def sell(sale, claim, response_shape):
         claim.complete(201, body)
     db.session.commit()
     return body
+
+
+def raise_if_event_deleted(event_id):
+    """After a sale's statements failed a constraint: NotFound when the event is gone.
+
+    The event is read without a lock (the stock UPDATE takes it last), so on PostgreSQL a
+    delete can commit in between, and the booking's foreign key then fails: for the client
+    that is an unknown event, not a server error. SQLite's writers queue, so it cannot happen
+    there.
+    """
+    db.session.rollback()
+    if not db.session.scalar(select(exists().where(Event.id == event_id))):
+        raise NotFound("Event not found.", code="event_not_found")
 
 
 events_table = Event.__table__

@@ -3,9 +3,11 @@
 import re
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import create_engine, select, text
 
 from app.email import OutboxEmail
+from app.tickets import service
 from app.tickets.models import Buyer
 from tests.tickets.conftest import assert_stock_consistent, booking_body
 
@@ -201,3 +203,33 @@ def test_event_sales_for_owner_and_admin_paginated(
     stranger = auth_headers(make_user("organizer"))
     assert client.get(url, headers=stranger).status_code == 403
     assert client.get(url).status_code == 401
+
+
+def test_an_event_deleted_while_it_is_being_booked_answers_404(
+    client, db, make_event, book, monkeypatch
+):
+    """PostgreSQL: a direct sale reads the event without locking it, so a delete can commit
+    before the booking's INSERT, whose foreign key then fails. (SQLite's writers queue, so the
+    delete cannot come in between there.)"""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite serializes the sale and the delete")
+    event = make_event()
+    other = create_engine(db.engine.url)
+    original = service.bookable_event
+
+    def delete_meanwhile(rows, quantity):
+        with other.begin() as connection:
+            connection.execute(text("DELETE FROM events WHERE id = :id"), {"id": event.id})
+        return original(rows, quantity)
+
+    monkeypatch.setattr(service, "bookable_event", delete_meanwhile)
+    response = book(event.id, email="late@example.tn")
+    other.dispose()
+    assert response.status_code == 404
+    assert response.get_json()["code"] == "event_not_found"
+    db.session.expire_all()
+    assert db.session.scalar(select(Buyer).where(Buyer.email == "late@example.tn")) is None
+    assert (
+        db.session.scalar(select(OutboxEmail).where(OutboxEmail.recipient == "late@example.tn"))
+        is None
+    )

@@ -66,9 +66,11 @@ class RawStatement:
         """Runs the statement; inside pipeline() it is only queued, and its Outcome's result()
         waits for it (with everything queued before it)."""
         plan, cursor = self._plan(connection.dialect), driver_cursor(connection)
-        outcome = Outcome(self, plan, cursor, connection, params)
-        with outcome.errors_wrapped():
+        try:
             cursor.execute(plan.sql, self._driver_params(plan, params))
+        except connection.dialect.loaded_dbapi.Error as error:
+            raise sqlalchemy_error(error, connection, self.statement, params) from error
+        outcome = Outcome(self, plan, cursor, connection, params)
         if PIPELINE not in connection.info:
             outcome.result()
         return outcome
@@ -76,9 +78,11 @@ class RawStatement:
     def send_many(self, connection, rows):
         """Runs the statement (which returns nothing) once per dict of parameters."""
         plan, cursor = self._plan(connection.dialect), driver_cursor(connection)
-        outcome = Outcome(self, plan, cursor, connection, rows)
-        with outcome.errors_wrapped():
+        try:
             cursor.executemany(plan.sql, [self._driver_params(plan, row) for row in rows])
+        except connection.dialect.loaded_dbapi.Error as error:
+            raise sqlalchemy_error(error, connection, self.statement, rows) from error
+        outcome = Outcome(self, plan, cursor, connection, rows)
         if PIPELINE not in connection.info:
             outcome.result()
         return outcome
@@ -140,23 +144,23 @@ class Outcome:
 
     def result(self):
         if not self.done:
-            with self.errors_wrapped():
-                pipeline = self.connection.info.get(PIPELINE)
-                if self.plan.row_type is not None:
-                    raw_rows = self.cursor.fetchall()  # in a pipeline, this waits for it
-                    self.value = [self.plan.row(raw) for raw in raw_rows]
-                else:
-                    if pipeline is not None:
-                        pipeline.sync()
-                    self.value = self.cursor.rowcount
+            try:
+                self.value = self._read()
+            except self.connection.dialect.loaded_dbapi.Error as error:
+                statement = self.statement.statement
+                raise sqlalchemy_error(error, self.connection, statement, self.params) from error
             self.done = True
             self.cursor.close()
         return self.value
 
-    @contextmanager
-    def errors_wrapped(self):
-        with sqlalchemy_errors(self.connection, self.statement.statement, self.params):
-            yield
+    def _read(self):
+        if self.plan.row_type is not None:
+            raw_rows = self.cursor.fetchall()  # in a pipeline, this waits for it
+            return [self.plan.row(raw) for raw in raw_rows]
+        pipeline = self.connection.info.get(PIPELINE)
+        if pipeline is not None:
+            pipeline.sync()
+        return self.cursor.rowcount
 
 
 def forbid_sqlalchemy_statements_in_pipelines(engine):
@@ -198,26 +202,33 @@ def pipeline(connection, enabled=True):
 
 @contextmanager
 def sqlalchemy_errors(connection, statement, params):
-    """Driver errors as SQLAlchemy's (IntegrityError ...), as Connection.execute raises them;
+    """Driver errors raised inside as SQLAlchemy's (see sqlalchemy_error)."""
+    try:
+        yield
+    except connection.dialect.loaded_dbapi.Error as error:
+        raise sqlalchemy_error(error, connection, statement, params) from error
+
+
+def sqlalchemy_error(error, connection, statement, params):
+    """A driver error as SQLAlchemy's (IntegrityError ...), as Connection.execute raises it;
     `statement` (a Core statement, or None for a pipeline's batch) is rendered only then.
 
     Like Connection.execute, a lost connection (server restart, dropped socket) is invalidated,
-    so the pool replaces it and the session's rollback does not fail on it again.
+    so the pool replaces it and the session's rollback does not fail on it again. (A plain
+    try/except at each call, not this module's context manager: the hot path runs about a dozen
+    of these per booking, and a generator-based context manager costs microseconds each.)
     """
     dialect = connection.dialect
-    try:
-        yield
-    except dialect.loaded_dbapi.Error as error:
-        lost = connection.invalidated or dialect.is_disconnect(
-            error, connection.connection.dbapi_connection, None
-        )
-        if lost and not connection.invalidated:
-            connection.invalidate(error)
-        raise DBAPIError.instance(
-            str(statement) if statement is not None else "(pipeline)",
-            params,
-            error,
-            dialect.loaded_dbapi.Error,
-            connection_invalidated=lost,
-            dialect=dialect,
-        ) from error
+    lost = connection.invalidated or dialect.is_disconnect(
+        error, connection.connection.dbapi_connection, None
+    )
+    if lost and not connection.invalidated:
+        connection.invalidate(error)
+    return DBAPIError.instance(
+        str(statement) if statement is not None else "(pipeline)",
+        params,
+        error,
+        dialect.loaded_dbapi.Error,
+        connection_invalidated=lost,
+        dialect=dialect,
+    )

@@ -1,7 +1,8 @@
 """Full-text search over events (title, description, location), indexed on both databases.
 
 SQLite: the FTS5 table `events_fts` (external content: it indexes `events` without copying it),
-kept in sync by triggers, tokenizer `unicode61 remove_diacritics 2` (case and accents ignored).
+kept in sync by triggers, tokenizer `unicode61 remove_diacritics 2` (case and accents ignored),
+with a prefix index for each word length from 2 to 12 (migration 0004).
 PostgreSQL: a GIN index on the stored generated column `events.search_document`, the tsvector
 of the unaccented text (`tapestry_event_document(title, description, location)`). Migration 0002
 creates them; the models do not declare them, so `include_name` hides them from autogenerate.

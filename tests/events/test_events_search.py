@@ -26,6 +26,20 @@ def test_a_word_prefix_finds_events_ignoring_case_and_accents(client, festivals)
     assert titles(client.get("/events?q=hamma")) == ["Nuit du Jazz"]  # from the location
 
 
+def test_prefixes_of_every_length_match_long_words_too(client, make_event):
+    """SQLite keeps a prefix index for lengths 2 to 12 (migration 0004); a longer prefix is
+    answered without one, and must find the same events."""
+    make_event(title="Rencontres chorégraphiques internationales", location="Carthage")
+    word = "internationales"  # 15 letters
+    for length in range(2, len(word) + 1):
+        found = titles(client.get(f"/events?q={word[:length]}"))
+        assert found == ["Rencontres chorégraphiques internationales"], word[:length]
+    assert titles(client.get("/events?q=choregraphiqu")) == [  # 13 letters, accent ignored
+        "Rencontres chorégraphiques internationales"
+    ]
+    assert titles(client.get("/events?q=internationalesx")) == []
+
+
 def test_every_word_must_match_and_title_hits_rank_first(client, festivals):
     assert titles(client.get("/events?q=fest")) == ["Festival de la Médina", "Nuit du Jazz"]
     assert titles(client.get("/events?q=fest jazz")) == ["Nuit du Jazz"]

@@ -40,49 +40,49 @@ def search_words(q):
 
 
 def matching_events(words, dialect_name, conditions):
-    """A CTE (id, document, starts_at) of the events that match every word and `conditions`.
+    """A CTE (id) of every event that matches every word and `conditions` (for sorted searches,
+    which order all matches before keeping the first ones).
 
-    On PostgreSQL it is MATERIALIZED: planned without the LIMIT of the queries that read it, the
-    GIN index is always used (a LIMIT and a misestimated word can otherwise pick a full scan),
-    and rows are still produced on demand, so a LIMIT reading it stops early.
+    On PostgreSQL it is MATERIALIZED, so that the GIN index finds the matches rather than a
+    scan in the sort's order that tests every row.
     """
     if dialect_name == "postgresql":
         match = SEARCH_DOCUMENT.op("@@")(_postgres_query(words))
-        starts_at = type_coerce(events.c.starts_at, NullType()).label("starts_at")
-        query = select(events.c.id, SEARCH_DOCUMENT.label("document"), starts_at)
-        query = query.where(match, *conditions)
+        query = select(events.c.id).where(match, *conditions)
         return query.cte("matches").prefix_with("MATERIALIZED")
-    # Driven by the FTS index, so a LIMIT reading it stops early: `events.id IN (MATCH ...)`
-    # would first collect every match (30 000 rowids for a common word, 8 ms at 100 000 events).
+    # The FTS index gives the matching rowids; the join applies the other filters.
     fts = table(FTS_TABLE, column("rowid"))
     query = select(events.c.id).select_from(fts.join(events, events.c.id == fts.c.rowid))
     return query.where(_sqlite_match(words), *conditions).cte("matches")
 
 
 def ranked_candidates(words, dialect_name, conditions, limit):
-    """A select of (event_id, relevance, starts_at) of at most `limit` matching events; higher
-    relevance is better. `starts_at` is the database's own value (no type conversion): it only
-    breaks ties, and it sorts in time order on each database (SQLite stores one fixed format).
+    """A select of (event_id, relevance, starts_at) of the `limit` most recently published
+    matching events (highest ids); higher relevance is better. `starts_at` is the database's
+    own value (no type conversion): it only breaks ties, and it sorts in time order on each
+    database (SQLite stores one fixed format).
 
     The limit bounds the work of ranking: a word found in half of 100 000 events would
-    otherwise score every one of them on each request.
+    otherwise score every one of them on each request. The newest matches are the ones kept,
+    so a just-published event is always found, and both databases read them cheaply: FTS5
+    walks its index backwards; PostgreSQL walks the primary key backwards for a common word and
+    sorts a bitmap of the GIN index for a rarer one (the planner picks by the word's statistics).
     """
     starts_at = type_coerce(events.c.starts_at, NullType()).label("starts_at")
     if dialect_name == "postgresql":
-        matches = matching_events(words, dialect_name, conditions)
-        relevance = func.ts_rank(matches.c.document, _postgres_query(words))
-        columns = (matches.c.id.label("event_id"), relevance.label("relevance"))
-        query = select(*columns, matches.c.starts_at.label("starts_at"))
-    else:
-        fts = table(FTS_TABLE, column("rowid"))
-        # bm25 is lower for better matches; a title hit weighs more than location or description.
-        score = literal_column(f"bm25({FTS_TABLE}, 10.0, 1.0, 3.0)")
-        query = (
-            select(fts.c.rowid.label("event_id"), (-score).label("relevance"), starts_at)
-            .select_from(fts.join(events, events.c.id == fts.c.rowid))
-            .where(_sqlite_match(words), *conditions)
-        )
-    return query.limit(limit)
+        relevance = func.ts_rank(SEARCH_DOCUMENT, _postgres_query(words))
+        query = select(events.c.id.label("event_id"), relevance.label("relevance"), starts_at)
+        query = query.where(SEARCH_DOCUMENT.op("@@")(_postgres_query(words)), *conditions)
+        return query.order_by(events.c.id.desc()).limit(limit)
+    fts = table(FTS_TABLE, column("rowid"))
+    # bm25 is lower for better matches; a title hit weighs more than location or description.
+    score = literal_column(f"bm25({FTS_TABLE}, 10.0, 1.0, 3.0)")
+    query = (
+        select(fts.c.rowid.label("event_id"), (-score).label("relevance"), starts_at)
+        .select_from(fts.join(events, events.c.id == fts.c.rowid))
+        .where(_sqlite_match(words), *conditions)
+    )
+    return query.order_by(fts.c.rowid.desc()).limit(limit)
 
 
 def _sqlite_match(words):

@@ -138,8 +138,9 @@ def search_events(filters, conditions, page, per_page):
 def ordered_matches(words, dialect, conditions, sort):
     """The ids of at most SEARCH_RESULT_CAP matching events, in the order pages show them.
 
-    Best first: the text is matched once, for at most SEARCH_RESULT_CAP events, which are ranked
-    by the same query. With a sort: every match in that order, the first SEARCH_RESULT_CAP kept.
+    Best first: the SEARCH_RESULT_CAP most recently published matches, ranked by the same
+    query (search.ranked_candidates). With a sort: every match in that order, the first
+    SEARCH_RESULT_CAP kept.
     """
     if sort:
         matches = matching_events(words, dialect, conditions)

@@ -99,3 +99,6 @@ def test_search_pages_and_its_total_is_capped(client, make_event, organizer, mon
     capped = client.get("/events?q=festival&per_page=2&page=2").get_json()
     assert (len(capped["events"]), capped["total"], capped["pages"]) == (1, 3, 2)
     assert client.get("/events?q=festival&per_page=2&page=3").get_json()["events"] == []
+    # The most recently published matches are the ones kept: a new event is always found.
+    shown = titles(client.get("/events?q=festival&per_page=3"))
+    assert sorted(shown) == ["Festival 2", "Festival 3", "Festival 4"]

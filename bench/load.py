@@ -60,6 +60,16 @@ class Result:
         return 1000 * statistics.quantiles(self.latencies, n=100, method="inclusive")[p - 1]
 
 
+def merged(results):
+    """One Result of several runs: every latency and status, and their time added up."""
+    total = Result()
+    for result in results:
+        total.seconds += result.seconds
+        total.statuses.update(result.statuses)
+        total.latencies.extend(result.latencies)
+    return total
+
+
 def run(address, make_request, connections=1, seconds=None, total=None):
     """Sends make_request(i) for i = 0, 1, ... until `seconds` pass or `total` were sent,
     keeping `connections` requests in flight; a request's latency runs from its connect() to

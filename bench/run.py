@@ -224,57 +224,74 @@ def search_during_sales(app, url, opts, problems):
 
 
 def bookings(app, url, opts, problems):
-    """Concurrent bookings of one ticket each on one event, 25% more than its stock."""
-    event_id = seed.add_hot_event(url, opts.stock)
-    path = f"/events/{event_id}/bookings"
-
-    def booking(i):
-        return booking_request(event_id, f"buyer{i}")
-
+    """Concurrent bookings of one ticket each on one hot event, 25% more than its stock, in
+    `rounds` rounds (a new event each), interleaved with the same load on the bare driver
+    endpoint (bench/bare_booking.py), so that both rates see the machine at the same moments."""
     labels = (
         f"bookings, {opts.connections} conns on one event: req/s",
         "bookings: p50 / p99 ms",
-        "bookings: sold / stock (no oversell)",
+        "bookings: sold / stock per round (no oversell)",
     )
-    status, body = load.fetch(app, booking("probe"))
+    probe_event = seed.add_hot_event(url, 1)
+    status, body = load.fetch(app, booking_request(probe_event, "probe"))
     if status in (404, 405):
         return dict.fromkeys(labels, "n/a (route not built)")
     if status != 201:
-        problems.append(f"POST {path}: {status} {body[:200]!r}")
+        problems.append(f"POST /events/{probe_event}/bookings: {status} {body[:200]!r}")
         return dict.fromkeys(labels, f"failed ({status})")
-    result = load.run(app, booking, opts.connections, total=opts.stock + opts.stock // 4)
-    expect(result, {201, 409}, f"POST {path}", problems)
-    counts = seed.sold_counts(url, event_id)
-    if set(counts) != {result.statuses[201] + 1} or counts[0] != opts.stock:
-        problems.append(f"{path}: sold/booked/tickets {counts}, 201s {result.statuses[201] + 1}")
-    verdict = "ok" if counts[0] <= opts.stock else "OVERSOLD"
-    values = (f"{result.rate:.0f}", ms(result), f"{counts[0]} / {opts.stock} {verdict}")
-    return dict(zip(labels, values, strict=True)) | bare_bookings(url, opts, result, problems)
-
-
-def bare_bookings(url, opts, app_result, problems):
-    """The same load on bench/bare_booking.py (driver only: one conditional UPDATE, one
-    INSERT) on the same database server, and the app's rate as a share of it."""
-    if make_url(url).get_backend_name() == "sqlite":
-        database = str(DATA / "bare-booking.db")
-    else:
-        database = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-    bare_booking.create_tables(database, opts.stock)
-    env = {"BENCH_BARE_DB": database}
-    with gunicorn("bench.bare_booking:app", env, opts.workers, "/health", "bare-booking") as bare:
-        result = load.run(
-            bare, lambda i: booking_request(1, f"bare{i}"), opts.connections,
-            total=opts.stock + opts.stock // 4,
-        )  # fmt: skip
-    expect(result, {201, 409}, "bare booking endpoint", problems)
-    if result.statuses[201] != opts.stock:
-        problems.append(f"bare booking endpoint sold {result.statuses[201]} of {opts.stock}")
-    return {
-        "bare driver endpoint (1 UPDATE + 1 INSERT), same load: req/s": f"{result.rate:.0f}",
+    database = bare_database(url)
+    total = opts.stock + opts.stock // 4
+    app_results, bare_results, verdicts = [], [], []
+    with gunicorn(
+        "bench.bare_booking:app", {"BENCH_BARE_DB": database}, opts.workers, "/health", "bare"
+    ) as bare:
+        for _ in range(opts.rounds):
+            event_id = seed.add_hot_event(url, opts.stock)
+            result = load.run(app, hot_event_bookings(event_id), opts.connections, total=total)
+            app_results.append(result)
+            verdicts.append(check_sold(url, event_id, result, opts.stock, problems))
+            bare_booking.create_tables(database, opts.stock)
+            bare_results.append(
+                load.run(
+                    bare, lambda i: booking_request(1, f"bare{i}"), opts.connections, total=total
+                )
+            )
+            check_bare(bare_results[-1], opts.stock, problems)
+    app_result, bare_result = load.merged(app_results), load.merged(bare_results)
+    values = (f"{app_result.rate:.0f}", ms(app_result), ", ".join(verdicts))
+    return dict(zip(labels, values, strict=True)) | {
+        "bare driver endpoint (1 UPDATE + 1 INSERT), same load: req/s": f"{bare_result.rate:.0f}",
         "**booking ratio** app ÷ bare (800/s ÷ the issue's 1 500–1 900 = 0.42–0.53)": (
-            f"**{app_result.rate / result.rate:.2f}**"
+            f"**{app_result.rate / bare_result.rate:.2f}**"
         ),
     }
+
+
+def hot_event_bookings(event_id):
+    """make_request for load.run: booking i is one ticket for a new buyer."""
+    return lambda i: booking_request(event_id, f"buyer{i}")
+
+
+def bare_database(url):
+    """Where the bare endpoint books: a file beside the bench database, or the same server."""
+    if make_url(url).get_backend_name() == "sqlite":
+        return str(DATA / "bare-booking.db")
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def check_sold(url, event_id, result, stock, problems):
+    """The invariant after a round: exactly the stock sold, one booking and ticket per 201."""
+    expect(result, {201, 409}, f"POST /events/{event_id}/bookings", problems)
+    counts = seed.sold_counts(url, event_id)
+    if set(counts) != {result.statuses[201]} or counts[0] != stock:
+        problems.append(f"event {event_id}: sold/booked/tickets {counts}, {result.statuses}")
+    return f"{counts[0]} / {stock} {'ok' if counts[0] <= stock else 'OVERSOLD'}"
+
+
+def check_bare(result, stock, problems):
+    expect(result, {201, 409}, "bare booking endpoint", problems)
+    if result.statuses[201] != stock:
+        problems.append(f"bare booking endpoint sold {result.statuses[201]} of {stock}")
 
 
 def bench_database(name, url, opts, problems):

@@ -72,10 +72,14 @@ def book(event_id):
     quantity, email = body["quantity"], body["buyer"]["email"]
     if not is_postgres(DATABASE):
         _connection.execute("BEGIN IMMEDIATE")
-    taken = _connection.execute(sql(TAKE, DATABASE), (quantity, event_id, quantity)).rowcount
-    if taken != 1:
-        _connection.rollback()
-        return jsonify(error="Not enough tickets left."), 409
-    _connection.execute(sql(SELL, DATABASE), (event_id, email))
-    _connection.commit()
+    try:
+        taken = _connection.execute(sql(TAKE, DATABASE), (quantity, event_id, quantity)).rowcount
+        if taken != 1:
+            _connection.rollback()
+            return jsonify(error="Not enough tickets left."), 409
+        _connection.execute(sql(SELL, DATABASE), (event_id, email))
+        _connection.commit()
+    except Exception:
+        _connection.rollback()  # or every later request on this worker fails inside BEGIN
+        raise
     return jsonify(event_id=event_id, quantity=quantity), 201

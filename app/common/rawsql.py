@@ -69,6 +69,7 @@ class RawStatement:
         try:
             cursor.execute(plan.sql, self._driver_params(plan, params))
         except connection.dialect.loaded_dbapi.Error as error:
+            cursor.close()
             raise sqlalchemy_error(error, connection, self.statement, params) from error
         outcome = Outcome(self, plan, cursor, connection, params)
         if PIPELINE not in connection.info:
@@ -81,6 +82,7 @@ class RawStatement:
         try:
             cursor.executemany(plan.sql, [self._driver_params(plan, row) for row in rows])
         except connection.dialect.loaded_dbapi.Error as error:
+            cursor.close()
             raise sqlalchemy_error(error, connection, self.statement, rows) from error
         outcome = Outcome(self, plan, cursor, connection, rows)
         if PIPELINE not in connection.info:
@@ -147,6 +149,7 @@ class Outcome:
             try:
                 self.value = self._read()
             except self.connection.dialect.loaded_dbapi.Error as error:
+                self.cursor.close()
                 statement = self.statement.statement
                 raise sqlalchemy_error(error, self.connection, statement, self.params) from error
             self.done = True

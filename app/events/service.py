@@ -138,7 +138,7 @@ def search_events(filters, conditions, page, per_page):
 def ordered_matches(words, dialect, conditions, sort):
     """The ids of at most SEARCH_RESULT_CAP matching events, in the order pages show them.
 
-    Best first: the SEARCH_RESULT_CAP most recently published matches, ranked by the same
+    Best first: the SEARCH_RESULT_CAP most recently created matches, ranked by the same
     query (search.ranked_candidates). With a sort: every match in that order, the first
     SEARCH_RESULT_CAP kept.
     """
@@ -327,7 +327,9 @@ def owned_event(user, event_id, lock=False):
     """The event, when `user` organizes it or is an admin; NotFound or Forbidden otherwise."""
     query = select(Event).where(Event.id == event_id)
     if lock:
-        # Serializes with a concurrent booking, which updates the event row before inserting.
+        # Serializes with a concurrent booking, whose INSERT's foreign key check locks the event
+        # row (FOR KEY SHARE): a booking inserted first makes this wait, then the bookings check
+        # below sees it; a delete locked first makes the booking's INSERT fail (it answers 404).
         query = query.with_for_update(of=Event)
     event = db.session.scalar(query)
     if event is None:

@@ -1,6 +1,7 @@
 """Full-text search `q`: word prefixes, case and accents ignored, ranked, on both databases."""
 
 import pytest
+from sqlalchemy import text
 
 from app.events import routes, service
 
@@ -26,9 +27,14 @@ def test_a_word_prefix_finds_events_ignoring_case_and_accents(client, festivals)
     assert titles(client.get("/events?q=hamma")) == ["Nuit du Jazz"]  # from the location
 
 
-def test_prefixes_of_every_length_match_long_words_too(client, make_event):
+def test_prefixes_of_every_length_match_long_words_too(client, db, make_event):
     """SQLite keeps a prefix index for lengths 2 to 12 (migration 0004); a longer prefix is
     answered without one, and must find the same events."""
+    if db.engine.dialect.name == "sqlite":
+        definition = db.session.scalar(
+            text("SELECT sql FROM sqlite_master WHERE name = 'events_fts'")
+        )
+        assert "prefix='2 3 4 5 6 7 8 9 10 11 12'" in definition
     make_event(title="Rencontres chorégraphiques internationales", location="Carthage")
     word = "internationales"  # 15 letters
     for length in range(2, len(word) + 1):

@@ -4,11 +4,11 @@ import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, func, select, text
 
 from app.email import OutboxEmail
 from app.tickets import service
-from app.tickets.models import Buyer
+from app.tickets.models import Buyer, IdempotencyRecord
 from tests.tickets.conftest import assert_stock_consistent, booking_body
 
 
@@ -205,31 +205,42 @@ def test_event_sales_for_owner_and_admin_paginated(
     assert client.get(url).status_code == 401
 
 
+@pytest.mark.parametrize("sale", ["direct", "direct with an Idempotency-Key", "reseller offer"])
 def test_an_event_deleted_while_it_is_being_booked_answers_404(
-    client, db, make_event, book, monkeypatch
+    client, db, make_event, make_allocation, book, monkeypatch, sale
 ):
-    """PostgreSQL: a direct sale reads the event without locking it, so a delete can commit
-    before the booking's INSERT, whose foreign key then fails. (SQLite's writers queue, so the
-    delete cannot come in between there.)"""
+    """PostgreSQL: a sale reads the event without locking it, so a delete can commit before the
+    booking's INSERT, whose foreign key then fails. (SQLite's writers queue, so the delete
+    cannot come in between there.) Nothing of the sale is left, not even its Idempotency-Key."""
     if db.engine.dialect.name != "postgresql":
         pytest.skip("PostgreSQL only: SQLite serializes the sale and the delete")
     event = make_event()
+    event_id = event.id
+    offer_id = make_allocation(event, quantity=5).id if sale == "reseller offer" else None
+    # The direct sale is pipelined (the INSERT fails inside the batch), the reseller sale is
+    # not (it fails at once): delete just before each reaches its INSERT.
+    step = "find_offer" if offer_id else "bookable_event"
+    original = getattr(service, step)
     other = create_engine(db.engine.url)
-    original = service.bookable_event
 
-    def delete_meanwhile(rows, quantity):
+    def delete_meanwhile(*args):
+        found = original(*args)
         with other.begin() as connection:
-            connection.execute(text("DELETE FROM events WHERE id = :id"), {"id": event.id})
-        return original(rows, quantity)
+            params = {"id": event_id}
+            connection.execute(text("DELETE FROM allocations WHERE event_id = :id"), params)
+            connection.execute(text("DELETE FROM events WHERE id = :id"), params)
+        return found
 
-    monkeypatch.setattr(service, "bookable_event", delete_meanwhile)
-    response = book(event.id, email="late@example.tn")
-    other.dispose()
+    monkeypatch.setattr(service, step, delete_meanwhile)
+    headers = {"Idempotency-Key": "late-1"} if "Idempotency" in sale else None
+    try:
+        response = book(event_id, email="late@example.tn", offer_id=offer_id, headers=headers)
+    finally:
+        other.dispose()
     assert response.status_code == 404
     assert response.get_json()["code"] == "event_not_found"
     db.session.expire_all()
     assert db.session.scalar(select(Buyer).where(Buyer.email == "late@example.tn")) is None
-    assert (
-        db.session.scalar(select(OutboxEmail).where(OutboxEmail.recipient == "late@example.tn"))
-        is None
-    )
+    outbox = select(OutboxEmail).where(OutboxEmail.recipient == "late@example.tn")
+    assert db.session.scalar(outbox) is None
+    assert db.session.scalar(select(func.count()).select_from(IdempotencyRecord)) == 0

@@ -143,9 +143,7 @@ def ordered_matches(words, dialect, conditions, sort):
     SEARCH_RESULT_CAP kept.
     """
     if sort:
-        matches = matching_events(words, dialect, conditions)
-        query = select(events.c.id).where(events.c.id.in_(select(matches.c.id)))
-        query = query.order_by(*SORT_ORDERS[sort])
+        query = matching_events(words, dialect, conditions).order_by(*SORT_ORDERS[sort])
     else:
         hits = ranked_candidates(words, dialect, conditions, SEARCH_RESULT_CAP).subquery("hits")
         query = select(hits.c.event_id).order_by(

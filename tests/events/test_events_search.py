@@ -1,5 +1,7 @@
 """Full-text search `q`: word prefixes, case and accents ignored, ranked, on both databases."""
 
+from datetime import datetime, timedelta, timezone
+
 import pytest
 from sqlalchemy import text
 
@@ -105,6 +107,23 @@ def test_search_pages_and_its_total_is_capped(client, make_event, organizer, mon
     capped = client.get("/events?q=festival&per_page=2&page=2").get_json()
     assert (len(capped["events"]), capped["total"], capped["pages"]) == (1, 3, 2)
     assert client.get("/events?q=festival&per_page=2&page=3").get_json()["events"] == []
-    # The most recently published matches are the ones kept: a new event is always found.
+    # The most recently created matches are the ones kept: a new event is always found.
     shown = titles(client.get("/events?q=festival&per_page=3"))
     assert sorted(shown) == ["Festival 2", "Festival 3", "Festival 4"]
+
+
+def test_a_sorted_search_keeps_the_first_matches_in_its_order(
+    client, make_event, organizer, monkeypatch
+):
+    soon = datetime.now(timezone.utc) + timedelta(days=1)
+    for days in (5, 1, 4, 2, 3):  # created in this order, dated in another
+        make_event(organizer, title=f"Festival in {days}", starts_at=soon + timedelta(days=days))
+    make_event(organizer, title="Concert in 0", starts_at=soon)
+    monkeypatch.setattr(service, "SEARCH_RESULT_CAP", 3)
+    earliest = client.get("/events?q=festival&sort=date").get_json()
+    assert [e["title"] for e in earliest["events"]] == [
+        "Festival in 1", "Festival in 2", "Festival in 3"
+    ]  # fmt: skip
+    assert earliest["total"] == 3
+    latest = titles(client.get("/events?q=festival&sort=-date"))
+    assert latest == ["Festival in 5", "Festival in 4", "Festival in 3"]

@@ -252,9 +252,7 @@ def bookings(app, url, opts, problems):
             verdicts.append(check_sold(url, event_id, result, opts.stock, problems))
             bare_booking.create_tables(database, opts.stock)
             bare_results.append(
-                load.run(
-                    bare, lambda i: booking_request(1, f"bare{i}"), opts.connections, total=total
-                )
+                load.run(bare, hot_event_bookings(1), opts.connections, total=total)
             )
             check_bare(bare_results[-1], opts.stock, problems)
     app_result, bare_result = load.merged(app_results), load.merged(bare_results)

@@ -65,26 +65,23 @@ class RawStatement:
     def send(self, connection, params):
         """Runs the statement; inside pipeline() it is only queued, and its Outcome's result()
         waits for it (with everything queued before it)."""
+        return self._send(connection, params, many=False)
+
+    def send_many(self, connection, rows):
+        """Runs the statement (which returns nothing) once per dict of parameters."""
+        return self._send(connection, rows, many=True)
+
+    def _send(self, connection, params, many):
         plan, cursor = self._plan(connection.dialect), driver_cursor(connection)
         try:
-            cursor.execute(plan.sql, self._driver_params(plan, params))
+            if many:
+                cursor.executemany(plan.sql, [self._driver_params(plan, row) for row in params])
+            else:
+                cursor.execute(plan.sql, self._driver_params(plan, params))
         except connection.dialect.loaded_dbapi.Error as error:
             cursor.close()
             raise sqlalchemy_error(error, connection, self.statement, params) from error
         outcome = Outcome(self, plan, cursor, connection, params)
-        if PIPELINE not in connection.info:
-            outcome.result()
-        return outcome
-
-    def send_many(self, connection, rows):
-        """Runs the statement (which returns nothing) once per dict of parameters."""
-        plan, cursor = self._plan(connection.dialect), driver_cursor(connection)
-        try:
-            cursor.executemany(plan.sql, [self._driver_params(plan, row) for row in rows])
-        except connection.dialect.loaded_dbapi.Error as error:
-            cursor.close()
-            raise sqlalchemy_error(error, connection, self.statement, rows) from error
-        outcome = Outcome(self, plan, cursor, connection, rows)
         if PIPELINE not in connection.info:
             outcome.result()
         return outcome
@@ -149,11 +146,11 @@ class Outcome:
             try:
                 self.value = self._read()
             except self.connection.dialect.loaded_dbapi.Error as error:
-                self.cursor.close()
                 statement = self.statement.statement
                 raise sqlalchemy_error(error, self.connection, statement, self.params) from error
+            finally:
+                self.cursor.close()
             self.done = True
-            self.cursor.close()
         return self.value
 
     def _read(self):

@@ -75,9 +75,10 @@ def ranked_candidates(words, dialect_name, conditions, limit):
     """
     starts_at = type_coerce(events.c.starts_at, NullType()).label("starts_at")
     if dialect_name == "postgresql":
-        relevance = func.ts_rank(SEARCH_DOCUMENT, _postgres_query(words))
+        words_query = _postgres_query(words)
+        relevance = func.ts_rank(SEARCH_DOCUMENT, words_query)
         query = select(events.c.id.label("event_id"), relevance.label("relevance"), starts_at)
-        query = query.where(SEARCH_DOCUMENT.op("@@")(_postgres_query(words)), *conditions)
+        query = query.where(SEARCH_DOCUMENT.op("@@")(words_query), *conditions)
         return query.order_by(events.c.id.desc()).limit(limit)
     fts = table(FTS_TABLE, column("rowid"))
     # bm25 is lower for better matches; a title hit weighs more than location or description.

@@ -461,9 +461,9 @@ def record_booking(connection, event, offer, buyer, sale):
     try:
         new_booking = NEW_BOOKING.send(connection, values)
     except IntegrityError:  # the event, or the reseller's allocation, was deleted meanwhile
-        raise_if_event_deleted(event.id)
         if offer is None:
-            raise
+            raise  # sell() tells a deleted event from any other failure
+        raise_if_event_deleted(event.id)
         raise stock.OfferNotOnSale() from None
     codes = [random_code() for _ in range(sale.quantity)]
     reference = values["reference"]

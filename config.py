@@ -62,7 +62,12 @@ class Config:
     JWT_ACCESS_TOKEN_EXPIRES = timedelta(minutes=env_int("JWT_ACCESS_MINUTES", 15))
     JWT_REFRESH_TOKEN_EXPIRES = timedelta(days=env_int("JWT_REFRESH_DAYS", 30))
     JWT_TOKEN_LOCATION = ["headers"]
+    # A session (one login and the refresh tokens that rotate from it) ends this long after login.
+    SESSION_MAX_DAYS = env_int("SESSION_MAX_DAYS", 30)
     EMAIL_TOKEN_MAX_AGE = 24 * 3600
+    PASSWORD_RESET_MAX_AGE = 3600
+    # Admins without two-factor login may use no admin route (403 mfa_setup_required).
+    REQUIRE_ADMIN_2FA = env_bool("REQUIRE_ADMIN_2FA", False)
 
     SMTP_SERVER = env("SMTP_SERVER")
     SMTP_PORT = env_int("SMTP_PORT", 587)

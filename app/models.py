@@ -1,7 +1,7 @@
 """Every model, imported in one place so metadata (and Alembic) sees the whole schema."""
 
 from app.audit import AuditEntry
-from app.auth.models import OAuthIdentity, RevokedToken, User
+from app.auth.models import OAuthIdentity, RecoveryCode, RevokedToken, User, UserSession
 from app.bookmarks.models import Bookmark
 from app.email import OutboxEmail
 from app.events.models import Event
@@ -17,7 +17,9 @@ __all__ = [
     "IdempotencyRecord",
     "OAuthIdentity",
     "OutboxEmail",
+    "RecoveryCode",
     "RevokedToken",
     "Ticket",
     "User",
+    "UserSession",
 ]

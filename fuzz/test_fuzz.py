@@ -109,6 +109,7 @@ def ensure_actors():
         user.is_blocked = False
         user.blocked_at = None
         user.failed_login_count = 0
+        user.totp_enabled = False  # the fuzzer may have turned two-factor login on
         users[role] = user
     db.session.commit()
     return users
@@ -116,11 +117,14 @@ def ensure_actors():
 
 def tokens_for(app):
     """A fresh access/refresh pair per role (the fuzzer may have revoked the previous ones)."""
-    from app.auth.tokens import issue_token_pair
+    from app.auth.tokens import start_session
+    from app.extensions import db
 
     with app.test_request_context():
         users = ensure_actors()
-        return {role: issue_token_pair(user) for role, user in users.items()}
+        pairs = {role: start_session(user) for role, user in users.items()}
+        db.session.commit()
+        return pairs
 
 
 def seed(app):

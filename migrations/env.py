@@ -1,4 +1,5 @@
 import logging
+from contextlib import contextmanager
 from logging.config import fileConfig
 
 from alembic import context
@@ -101,11 +102,32 @@ def run_migrations_online():
 
     connectable = get_engine()
 
-    with connectable.connect() as connection:
+    with connectable.connect() as connection, sqlite_foreign_keys_off(connection):
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
         with context.begin_transaction():
             context.run_migrations()
+
+
+@contextmanager
+def sqlite_foreign_keys_off(connection):
+    """SQLite: foreign keys off while migrating, on again afterwards.
+
+    A batch migration rebuilds a table by copy, drop and rename. With foreign keys on, dropping
+    a table that others reference (users) deletes or nulls their rows through ON DELETE
+    CASCADE / SET NULL. SQLite changes the setting only outside a transaction, so it is set on
+    the driver's connection before Alembic begins one; a migration that rebuilds a referenced
+    table runs PRAGMA foreign_key_check itself before it commits.
+    """
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    driver_connection = connection.connection.dbapi_connection
+    driver_connection.execute("PRAGMA foreign_keys=OFF")
+    try:
+        yield
+    finally:
+        driver_connection.execute("PRAGMA foreign_keys=ON")
 
 
 if context.is_offline_mode():

@@ -124,11 +124,12 @@ def make_event(db, make_user):
 @pytest.fixture()
 def auth_headers(app):
     """auth_headers(user) -> {"Authorization": "Bearer <access token>"} for that user."""
-    from app.auth.tokens import issue_token_pair
+    from app.auth.tokens import start_session
 
     def headers(user):
         with app.test_request_context():
-            access, _refresh = issue_token_pair(user)
+            access, _refresh = start_session(user)
+            _db.session.commit()
         return {"Authorization": f"Bearer {access}"}
 
     return headers

@@ -18,6 +18,7 @@ from tests.conftest import SuiteConfig
 EXPECTED_TABLES = {
     "users", "oauth_identities", "revoked_tokens", "events", "allocations", "buyers", "bookings",
     "tickets", "bookmarks", "idempotency_records", "email_outbox", "audit_log", "catalogue_version",
+    "user_sessions", "recovery_codes",
 }  # fmt: skip
 
 
@@ -76,3 +77,48 @@ def test_downgrade_removes_everything_and_upgrade_runs_again(scratch_app):
     assert table_names() == set()
     upgrade(directory=str(MIGRATIONS_DIR))
     assert table_names() == EXPECTED_TABLES
+
+
+def insert_rows_before_0005():
+    """Two users (one with a Google identity), an event, a bookmark, an audit row: at 0004."""
+    statements = [
+        "INSERT INTO users (id, email, username, name, password_hash, role, email_verified,"
+        " is_blocked, is_active, failed_login_count, created_at, updated_at) VALUES"
+        " (1, 'a@example.tn', 'a', 'A', 'h', 'organizer', true, false, true, 0,"
+        " '2026-01-01', '2026-01-01'),"
+        " (2, 'b@example.tn', 'b', 'B', NULL, 'reseller', true, false, true, 0,"
+        " '2026-01-01', '2026-01-01')",
+        "INSERT INTO oauth_identities (provider, subject, user_id, email, created_at) VALUES"
+        " ('google', 'sub-2', 2, 'b@example.tn', '2026-01-01')",
+        "INSERT INTO audit_log (actor_id, action, details, created_at) VALUES"
+        " (2, 'x', '{}', '2026-01-01')",
+    ]
+    with db.engine.begin() as conn:
+        for statement in statements:
+            conn.execute(text(statement))
+
+
+def test_0005_keeps_every_row_and_ids_are_never_reused(scratch_app):
+    upgrade(directory=str(MIGRATIONS_DIR), revision="3f9b7a1c2d54")
+    insert_rows_before_0005()
+    upgrade(directory=str(MIGRATIONS_DIR))
+    with db.engine.begin() as conn:
+        users = conn.execute(text("SELECT id, email, security_stamp FROM users ORDER BY id")).all()
+        # The rows that reference users survived the rebuild (no cascade fired).
+        assert conn.execute(text("SELECT user_id FROM oauth_identities")).scalar_one() == 2
+        assert conn.execute(text("SELECT actor_id FROM audit_log")).scalar_one() == 2
+        assert [(u.id, u.email) for u in users] == [(1, "a@example.tn"), (2, "b@example.tn")]
+        assert len({u.security_stamp for u in users}) == 2 and all(u.security_stamp for u in users)
+        conn.execute(text("DELETE FROM oauth_identities"))
+        conn.execute(text("DELETE FROM audit_log"))
+        conn.execute(text("DELETE FROM users WHERE id = 2"))
+        conn.execute(
+            text(
+                "INSERT INTO users (email, username, role, email_verified, is_blocked, is_active,"
+                " failed_login_count, security_stamp, totp_enabled, created_at, updated_at)"
+                " VALUES ('c@example.tn', 'c', 'admin', true, false, true, 0, 's', false,"
+                " '2026-01-01', '2026-01-01')"
+            )
+        )
+        new_id = conn.execute(text("SELECT id FROM users WHERE email = 'c@example.tn'")).scalar()
+    assert new_id == 3  # not the deleted account's 2

@@ -1,6 +1,6 @@
 """Administration routes. The whole blueprint is admin-only: see require_admin below."""
 
-from flask import jsonify, request
+from flask import current_app, jsonify, request
 from flask_jwt_extended import current_user, verify_jwt_in_request
 
 from app.admin import bp, service
@@ -28,6 +28,11 @@ def require_admin():
     verify_jwt_in_request()
     if current_user.role != "admin":
         raise Forbidden("Administrators only.", code="admin_only")
+    if current_app.config["REQUIRE_ADMIN_2FA"] and not current_user.totp_enabled:
+        raise Forbidden(
+            "Turn on two-factor login (POST /me/2fa) before using the admin routes.",
+            code="mfa_setup_required",
+        )
 
 
 def bool_arg(name):

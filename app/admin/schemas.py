@@ -4,7 +4,7 @@ from typing import Literal
 
 from pydantic import EmailStr, Field
 
-from app.auth.schemas import USERNAME_PATTERN
+from app.auth.schemas import USERNAME_PATTERN, NewPassword
 from app.common.ids import MAX_ID
 from app.common.validation import InputModel
 from app.tickets.schemas import BookingIn
@@ -15,7 +15,7 @@ Role = Literal["admin", "organizer", "reseller"]
 class AdminUserCreate(InputModel):
     email: EmailStr = Field(max_length=254)
     # Without a password the user is emailed a link to choose one.
-    password: str | None = Field(default=None, min_length=8, max_length=256)
+    password: NewPassword | None = None
     name: str | None = Field(default=None, min_length=1, max_length=120)
     username: str | None = Field(default=None, pattern=USERNAME_PATTERN)
     role: Role = "organizer"

@@ -46,6 +46,10 @@ def create_user(data, actor):
     return user
 
 
+# A change of these voids the account's tokens and emailed links.
+STAMPED_FIELDS = {"email", "role", "is_active"}
+
+
 def update_user(user_id, data, actor):
     """Changes name, email, role or active state; the last active admin stays an admin."""
     user = get_user(user_id)
@@ -60,6 +64,9 @@ def update_user(user_id, data, actor):
     before = {name: getattr(user, name) for name in changes}
     for name, value in changes.items():
         setattr(user, name, value)
+    if any(before[name] != changes[name] for name in STAMPED_FIELDS & changes.keys()):
+        # What a token or a link vouches for has changed: they must be issued again.
+        accounts.renew_security_stamp(user, "account_changed")
     record_audit(
         "user_updated",
         actor_id=actor.id,

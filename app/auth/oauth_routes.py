@@ -4,15 +4,15 @@ Only the browser flow opens a Flask-Login session (for the browser's sake); the 
 accepting nothing but this API's own tokens, which every flow answers with.
 """
 
-from functools import wraps
+from urllib.parse import urlsplit
 
-from flask import current_app, jsonify, request, url_for
+from flask import current_app, jsonify, request
 from flask_login import login_user
 from pydantic import Field
 
 from app.auth import bp, oauth, oauth_service
-from app.auth.routes import token_response
-from app.common.sqlite import write_intent
+from app.auth.routes import login_response, request_client
+from app.common.sqlite import writes_database
 from app.common.validation import InputModel, parse_body
 from app.extensions import limiter
 
@@ -30,17 +30,6 @@ def limit_oauth(view):
     return limiter.limit(oauth_rate_limit)(view)
 
 
-def writes_database(view):
-    """A GET that creates accounts takes SQLite's write lock up front, as POSTs do."""
-
-    @wraps(view)
-    def wrapped(*args, **kwargs):
-        write_intent.set(True)
-        return view(*args, **kwargs)
-
-    return wrapped
-
-
 def requested_role():
     return oauth_service.checked_role(request.args.get("role"))
 
@@ -50,15 +39,28 @@ def requested_role():
 
 def start_browser_login(provider, callback_endpoint):
     role = requested_role()
-    redirect_uri = url_for(callback_endpoint, _external=True)
-    return oauth.start_web_login(provider, redirect_uri, role)
+    return oauth.start_web_login(provider, app_url_for(callback_endpoint), role)
+
+
+def app_url_for(endpoint):
+    """The endpoint's absolute URL under APP_URL, never under the request's Host.
+
+    The provider sends the person (and the code) back to this address: built from a Host or
+    X-Forwarded-Host header, it would be whatever the client chose.
+    """
+    base = urlsplit(current_app.config["APP_URL"])
+    adapter = current_app.url_map.bind(
+        base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "https"
+    )
+    return adapter.build(endpoint, force_external=True)
 
 
 def finish_browser_login(provider):
     profile, role = oauth.finish_web_login(provider)
-    user, (access, refresh) = oauth_service.sign_in_with_provider(profile, role)
-    login_user(user)
-    return jsonify(token_response(user, access, refresh))
+    result = oauth_service.sign_in_with_provider(profile, role, request_client())
+    if result.tokens is not None:
+        login_user(result.user)  # a two-factor account gets no browser session before its code
+    return jsonify(login_response(result))
 
 
 @bp.get("/login/google")
@@ -108,8 +110,8 @@ def finish_device_login(provider):
     role = requested_role()  # checked before the poll, which may consume the device code
     device_code = parse_body(DeviceCodeIn).device_code
     profile = oauth.poll_device_login(provider, device_code)
-    user, (access, refresh) = oauth_service.sign_in_with_provider(profile, role)
-    return jsonify(token_response(user, access, refresh))
+    result = oauth_service.sign_in_with_provider(profile, role, request_client())
+    return jsonify(login_response(result))
 
 
 @bp.get("/google-device-auth-step-1")

@@ -3,6 +3,9 @@
 The provider's verified email is the key: an identity (provider, subject) already linked wins;
 otherwise the account with the same email is linked (its email now counts as verified);
 otherwise a new account is made. One commit per sign-in; nothing is kept when it is refused.
+
+Linking an account whose email was never verified discards its password and voids its tokens
+first: whoever registered the address without owning it loses the account to its owner.
 """
 
 from sqlalchemy import select, update
@@ -11,12 +14,16 @@ from sqlalchemy.exc import IntegrityError
 from app.audit import record_audit
 from app.auth.models import OAuthIdentity, User
 from app.auth.service import (
+    AccountBlocked,
+    LoginResult,
     find_user_by_email,
+    mfa_token,
     normalise_email,
     refuse_unusable_account,
+    renew_security_stamp,
     username_from_email,
 )
-from app.auth.tokens import issue_token_pair, now_utc
+from app.auth.tokens import now_utc, start_session
 from app.errors import AppError, BadRequest, Conflict, Forbidden
 from app.extensions import db
 
@@ -39,18 +46,20 @@ def checked_role(role):
     return role
 
 
-def sign_in_with_provider(profile, role=None):
-    """(user, (access, refresh)) for a provider's person; 403 when unverified or unusable."""
+def sign_in_with_provider(profile, role=None, client=None):
+    """A LoginResult for a provider's person; 403 when unverified or unusable.
+
+    A two-factor account gets the mfa_token challenge here too, as with a password.
+    """
     role = checked_role(role)
     refuse_unverified_email(profile)
     try:
-        user = sign_in_once(profile, role)
+        return sign_in_once(profile, role, client)
     except IntegrityError:
         # Two first sign-ins of the same person raced and the other one created the account:
         # the second attempt finds it.
         db.session.rollback()
-        user = sign_in_once_or_conflict(profile, role)
-    return user, issue_token_pair(user, via=profile.provider)
+        return sign_in_once_or_conflict(profile, role, client)
 
 
 def refuse_unverified_email(profile):
@@ -63,25 +72,31 @@ def refuse_unverified_email(profile):
     )
 
 
-def sign_in_once_or_conflict(profile, role):
+def sign_in_once_or_conflict(profile, role, client):
     try:
-        return sign_in_once(profile, role)
+        return sign_in_once(profile, role, client)
     except IntegrityError:
         db.session.rollback()
         raise Conflict("This account is being created by another request: try again.") from None
 
 
-def sign_in_once(profile, role):
-    """Finds, links or creates the user, refuses an unusable account, and commits."""
+def sign_in_once(profile, role, client):
+    """Finds, links or creates the user, refuses an unusable account, and commits with either
+    a new session or, for a two-factor account, the challenge."""
     try:
         user = linked_user(profile) or link_or_create_user(profile, role)
         refuse_unusable_account(user)
-        mark_signed_in(user)
+        if user.totp_enabled:
+            # The failure count resets only once every factor is through (login_second_factor).
+            result = LoginResult(user, mfa_token=mfa_token(user, profile.provider))
+        else:
+            mark_signed_in(user)
+            result = LoginResult(user, tokens=start_session(user, profile.provider, client))
     except AppError:
         db.session.rollback()  # neither the link nor the new account outlive a refusal
         raise
     db.session.commit()
-    return user
+    return result
 
 
 def linked_user(profile):
@@ -103,8 +118,7 @@ def link_or_create_user(profile, role):
     if user is None:
         user = create_user(profile, email, role)
     else:
-        # The provider has verified this address, so the account's owner is this person.
-        user.email_verified = True
+        claim_for_email_owner(user, profile.provider)
     db.session.add(
         OAuthIdentity(provider=profile.provider, subject=profile.subject, user=user, email=email)
     )
@@ -117,6 +131,25 @@ def link_or_create_user(profile, role):
         provider=profile.provider,
     )
     return user
+
+
+def claim_for_email_owner(user, provider):
+    """The provider has verified this address, so the account's owner is this person.
+
+    If the account never proved it owned the address, someone else may have registered it:
+    their password is discarded and every token of theirs voided before the owner gets in.
+    """
+    if not user.email_verified:
+        db.session.flush()  # the account row is final before its stamp changes
+        user.password_hash = None
+        renew_security_stamp(user, "claimed_by_email_owner")
+        record_audit(
+            "unverified_account_claimed",
+            target_type="user",
+            target_id=user.id,
+            provider=provider,
+        )
+    user.email_verified = True
 
 
 def create_user(profile, email, role):
@@ -141,6 +174,4 @@ def mark_signed_in(user):
         .values(failed_login_count=0, last_login_at=now_utc())
     )
     if result.rowcount != 1:
-        raise Forbidden(
-            "This account is blocked: contact an administrator.", code="account_blocked"
-        )
+        raise AccountBlocked()

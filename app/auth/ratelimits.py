@@ -1,4 +1,4 @@
-"""Rate limits of the account routes, per client IP and per submitted email."""
+"""Rate limits of the account routes, per client IP and per account."""
 
 from flask import current_app, request
 
@@ -10,10 +10,21 @@ def limit(config_name, key_func=None):
     return limiter.limit(lambda: current_app.config[config_name], key_func=key_func)
 
 
-def email_key():
-    """Counts per account named in the body, so rotating IPs does not help a guesser."""
+def account_key():
+    """One counter per account, whichever field (email or username) named it.
+
+    Rotating IPs does not help a guesser, and neither does naming the same account once by
+    email, once by username and once with a blank email: each resolves to the account's id.
+    Names that match no account are counted by name (what a guesser would type next).
+    """
+    from app.auth.schemas import login_identifier
+    from app.auth.service import find_user_by_login
+
     body = request.get_json(silent=True)
-    identifier = ""
-    if isinstance(body, dict):
-        identifier = body.get("email") or body.get("username") or ""
-    return f"account:{str(identifier).strip().lower()[:254]}"
+    if not isinstance(body, dict):
+        return "account:"
+    identifier = login_identifier(body.get("email"), body.get("username"))[:254]
+    if not identifier or "\x00" in identifier:  # no account has it (and PostgreSQL refuses NUL)
+        return f"account:{identifier}"
+    user = find_user_by_login(identifier)
+    return f"account-id:{user.id}" if user is not None else f"account:{identifier}"

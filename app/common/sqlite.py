@@ -17,6 +17,7 @@ import sqlite3
 import threading
 import time
 from contextvars import ContextVar
+from functools import wraps
 
 from sqlalchemy import event
 
@@ -84,6 +85,18 @@ class WriterQueue:
 # One queue per database file and process, whatever the number of engines on it.
 _queues = {}
 _queues_lock = threading.Lock()
+
+
+def writes_database(view):
+    """For a GET view that writes: its transactions take SQLite's write lock up front, as a
+    POST's do (a deferred transaction that turns into a write can fail at once under load)."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        write_intent.set(True)  # the request's teardown restores the previous value
+        return view(*args, **kwargs)
+
+    return wrapped
 
 
 def writer_queue(path, timeout_seconds):

@@ -23,10 +23,14 @@ def test_ten_simultaneous_wrong_passwords_block_the_account_once(gunicorn_server
     with ThreadPoolExecutor(max_workers=10) as pool:
         answers = list(pool.map(guess, range(10)))
 
-    assert [r.status_code for r in answers] == [401] * 10
+    statuses = [r.status_code for r in answers]
+    # Guesses that arrive after the block get account_blocked, whatever the password.
+    assert set(statuses) <= {401, 403} and statuses.count(401) >= 3
+    assert {r.json()["code"] for r in answers if r.status_code == 403} <= {"account_blocked"}
     db.session.rollback()  # a fresh snapshot: see what the server committed
     user = db.session.get(User, user.id)
-    assert user.is_blocked and user.failed_login_count == 10
+    # Every wrong-password answer was counted, none twice, by one atomic update each.
+    assert user.is_blocked and user.failed_login_count == statuses.count(401)
 
     right = requests.post(
         f"{url}/login", json={"email": "victim@example.tn", "password": PASSWORD}, timeout=30

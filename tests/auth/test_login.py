@@ -39,12 +39,12 @@ def test_login_needs_an_identifier_and_a_password(client):
 def test_unknown_user_wrong_password_and_hidden_states_look_the_same(client, make_user):
     make_user(email="real@example.tn")
     make_user(email="unverified@example.tn", email_verified=False)
-    make_user(email="blocked@example.tn", is_blocked=True)
+    make_user(email="inactive@example.tn", is_active=False)
     answers = [
         login(client, email="ghost@example.tn"),
         login(client, "wrong-password", email="real@example.tn"),
         login(client, "wrong-password", email="unverified@example.tn"),
-        login(client, "wrong-password", email="blocked@example.tn"),
+        login(client, "wrong-password", email="inactive@example.tn"),
     ]
     assert {r.status_code for r in answers} == {401}
     assert len({r.get_data() for r in answers}) == 1
@@ -117,3 +117,18 @@ def test_a_user_created_by_oauth_has_no_password_to_guess(client, make_user, db)
     assert login(client, "", email="oauth@example.tn").status_code == 400
     assert login(client, "anything", email="oauth@example.tn").status_code == 401
     assert db.session.get(User, user.id).password_hash is None
+
+
+def test_a_blocked_account_answers_account_blocked_to_any_password(client, make_user, db):
+    """No password oracle: once blocked, a right and a wrong guess look the same."""
+    user = make_user(email="blocked@example.tn", is_blocked=True, failed_login_count=3)
+    answers = [
+        login(client, email="blocked@example.tn"),
+        login(client, "wrong-password", email="blocked@example.tn"),
+        login(client, "wrong-password", username=user.username),
+    ]
+    assert {r.status_code for r in answers} == {403}
+    assert len({r.get_data() for r in answers}) == 1
+    assert answers[0].get_json()["code"] == "account_blocked"
+    db.session.refresh(user)
+    assert user.failed_login_count == 3  # guesses past the block are not even counted

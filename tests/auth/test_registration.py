@@ -97,34 +97,36 @@ def test_the_mailed_link_verifies_the_account_and_login_then_works(
 
 
 def test_browsers_get_an_html_page(client, db):
-    from app.auth.service import verification_token
+    from app.auth.service import link_token
 
     register(client)
     user = db.session.scalar(select(User))
-    page = client.get(f"/verify-email/{verification_token(user)}", headers={"Accept": "text/html"})
+    page = client.get(
+        f"/verify-email/{link_token(user, 'verify')}", headers={"Accept": "text/html"}
+    )
     assert page.status_code == 200
     assert page.mimetype == "text/html"
     assert "verified" in page.get_data(as_text=True)
 
 
 def test_a_forged_or_expired_token_is_400(client, app, db, monkeypatch):
-    from app.auth.service import verification_token
+    from app.auth.service import link_token
 
     register(client)
     user = db.session.scalar(select(User))
     assert client.get("/verify-email/not-a-token").get_json()["code"] == "invalid_token"
     monkeypatch.setitem(app.config, "EMAIL_TOKEN_MAX_AGE", -1)
-    expired = client.get(f"/verify-email/{verification_token(user)}")
+    expired = client.get(f"/verify-email/{link_token(user, 'verify')}")
     assert expired.status_code == 400
     assert expired.get_json()["code"] == "token_expired"
 
 
 def test_a_link_cannot_verify_an_email_changed_since(client, db):
-    from app.auth.service import verification_token
+    from app.auth.service import link_token
 
     register(client)
     user = db.session.scalar(select(User))
-    token = verification_token(user)
+    token = link_token(user, "verify")
     user.email = "new-address@example.tn"
     db.session.commit()
     assert client.get(f"/verify-email/{token}").status_code == 400

@@ -62,15 +62,24 @@ def test_a_refresh_token_is_not_an_access_token_and_vice_versa(client, session):
     assert client.post("/refresh", headers=bearer(body["access_token"])).status_code == 401
 
 
-def test_refresh_rotates_and_the_old_refresh_token_is_refused(client, session):
+def test_refresh_rotates_and_the_new_refresh_token_refreshes_again(client, session):
     _user, body = session
     first = client.post("/refresh", headers=bearer(body["refresh_token"]))
     assert first.status_code == 200
     pair = first.get_json()
     assert client.get("/me", headers=bearer(pair["access_token"])).status_code == 200
+    second = client.post("/refresh", headers=bearer(pair["refresh_token"]))
+    assert second.status_code == 200
+
+
+def test_replaying_a_rotated_refresh_token_ends_its_whole_session(client, session):
+    """Reuse detection: whoever holds the newest token (thief or owner) is logged out too."""
+    _user, body = session
+    pair = client.post("/refresh", headers=bearer(body["refresh_token"])).get_json()
     replay = client.post("/refresh", headers=bearer(body["refresh_token"]))
     assert (replay.status_code, replay.get_json()["code"]) == (401, "token_revoked")
-    assert client.post("/refresh", headers=bearer(pair["refresh_token"])).status_code == 200
+    assert client.post("/refresh", headers=bearer(pair["refresh_token"])).status_code == 401
+    assert client.get("/me", headers=bearer(pair["access_token"])).status_code == 401
 
 
 def test_logout_revokes_the_access_token_and_the_given_refresh_token(client, session):

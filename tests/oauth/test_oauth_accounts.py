@@ -28,11 +28,14 @@ FLOWS = [
 
 
 @pytest.mark.parametrize(("flow", "provider"), FLOWS)
-def test_links_to_the_password_account_with_that_email_and_verifies_it(
+def test_linking_an_unverified_account_takes_it_from_whoever_registered_it(
     db, client, make_user, web_login, device_login, fake, flow, provider
 ):
+    """Pre-account takeover: a squatter registers the owner's email and never verifies it."""
     email = fake.google_user["email"] if provider == "google" else "karim@github.example"
-    existing = make_user(email=email, email_verified=False, password="correct-horse-battery")
+    existing = make_user(email=email, email_verified=False, password="squatter-password-1")
+    squatter = client.post("/login", json={"email": email, "password": "squatter-password-1"})
+    assert squatter.get_json()["code"] == "email_not_verified"
     response = sign_in(flow, web_login, device_login, provider)
     assert response.status_code == 200, response.get_json()
     assert response.get_json()["user"]["id"] == existing.id
@@ -41,8 +44,16 @@ def test_links_to_the_password_account_with_that_email_and_verifies_it(
     assert db.session.get(User, existing.id).email_verified is True
     identity = db.session.scalar(select(OAuthIdentity))
     assert (identity.provider, identity.user_id) == (provider, existing.id)
-    # The password keeps working, now that the email is verified.
-    login = client.post("/login", json={"email": email, "password": "correct-horse-battery"})
+    # The squatter's password no longer opens the account, now verified for its owner.
+    login = client.post("/login", json={"email": email, "password": "squatter-password-1"})
+    assert (login.status_code, login.get_json()["code"]) == (401, "invalid_credentials")
+
+
+def test_linking_a_verified_account_keeps_its_password(client, make_user, web_login, fake):
+    email = fake.google_user["email"]
+    existing = make_user(email=email, password="owner-password-123")
+    assert web_login("google").get_json()["user"]["id"] == existing.id
+    login = client.post("/login", json={"email": email, "password": "owner-password-123"})
     assert login.status_code == 200
 
 

@@ -21,8 +21,8 @@ def user_count(db):
 @pytest.mark.parametrize(
     ("path", "callback"),
     [
-        ("/login/google", "http://localhost/auth/google/callback"),
-        ("/login", "http://localhost/callback"),
+        ("/login/google", "http://127.0.0.1:5000/auth/google/callback"),
+        ("/login", "http://127.0.0.1:5000/callback"),
     ],
 )
 def test_google_redirect_carries_state_nonce_and_pkce(client, fake, path, callback):
@@ -42,7 +42,7 @@ def test_github_redirect_carries_state_and_pkce_without_nonce(client, fake):
     response = start_web_login(client, "/login/github")
     assert response.location.startswith(f"{fake.base_url}/github/login/oauth/authorize?")
     params = query_of(response.location)
-    assert params["redirect_uri"] == "http://localhost/auth/github/callback"
+    assert params["redirect_uri"] == "http://127.0.0.1:5000/auth/github/callback"
     assert params["code_challenge_method"] == "S256" and params["state"]
     assert "nonce" not in params
 
@@ -207,3 +207,19 @@ def test_an_id_token_signed_by_another_key_is_refused(db, web_login, fake):
     assert response.status_code == 502
     assert response.get_json()["code"] == "invalid_id_token"
     assert user_count(db) == 0
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{"Host": "evil.example"}, {"X-Forwarded-Host": "evil.example", "X-Forwarded-Proto": "https"}],
+)
+def test_the_redirect_uri_comes_from_app_url_never_from_the_request(
+    client, fake, app, monkeypatch, headers
+):
+    # A Host (or, behind a proxy, X-Forwarded-Host) chosen by the client would send the
+    # provider's code to the client's server.
+    monkeypatch.setitem(app.config, "APP_URL", "https://tapestry.example/api")
+    response = client.get("/login/github", headers=headers)
+    assert response.status_code == 302, response.get_json()
+    params = query_of(response.location)
+    assert params["redirect_uri"] == "https://tapestry.example/api/auth/github/callback"

@@ -42,10 +42,51 @@ def test_a_redis_limit_holds_across_worker_processes(live_app):
 
 
 def test_the_configured_admin_is_made_once_by_workers_starting_together(live_app, db):
-    live_app(workers=2, ADMIN_EMAIL="Root@Tapestry.TN", ADMIN_PASSWORD="root-password-123")
+    # Three first starts of four workers each: every one boots (live_app waits for /health,
+    # and fails if gunicorn exits because a worker failed to boot) and makes its admin once.
+    emails = [f"root{n}@tapestry.tn" for n in range(3)]
+    for email in emails:
+        live_app(workers=4, ADMIN_EMAIL=email.title(), ADMIN_PASSWORD="root-password-123")
     db.session.rollback()
-    admins = db.session.scalars(select(User).where(User.role == "admin")).all()
-    assert [(a.email, a.email_verified) for a in admins] == [("root@tapestry.tn", True)]
+    admins = db.session.scalars(select(User).where(User.role == "admin").order_by(User.id)).all()
+    assert [(a.email, a.email_verified) for a in admins] == [(e, True) for e in emails]
+
+
+def test_one_account_counts_once_whichever_field_names_it(live_app, make_user):
+    """Email, username and a blank email beside the username: one counter, the account's."""
+    make_user(email="karim@example.tn", username="karim")
+    url = live_app(RATELIMIT_LOGIN="3 per minute", TRUSTED_PROXIES=1)
+    bodies = [
+        {"email": "karim@example.tn"},
+        {"username": "karim"},
+        {"email": " ", "username": "KARIM"},
+        {"email": "Karim@Example.tn"},
+    ]
+    answers = [
+        requests.post(
+            f"{url}/login",
+            json={**body, "password": "not-the-password"},
+            # A new address each time: only the per-account counter can stop the fourth.
+            headers={"X-Forwarded-For": f"203.0.113.{n}"},
+            timeout=30,
+        )
+        for n, body in enumerate(bodies, start=1)
+    ]
+    assert [r.status_code for r in answers][-1] == 429
+    assert [r.status_code for r in answers][:3] in ([401, 401, 403], [401, 401, 401])
+
+
+def test_concurrent_registrations_of_one_email_answer_409_never_500(live_app, db):
+    url = live_app(workers=2, RATELIMIT_ENABLED="false")
+    for round_number in range(3):
+        body = {"email": f"race{round_number}@example.tn", "password": "a-long-passphrase"}
+        with ThreadPoolExecutor(max_workers=6) as pool:
+            answers = list(
+                pool.map(
+                    lambda _n: requests.post(f"{url}/register", json=body, timeout=30), range(6)
+                )
+            )
+        assert sorted(r.status_code for r in answers) == [201] + [409] * 5
 
 
 def test_the_api_process_sends_queued_mail_in_the_background(live_app, smtp_server, db):

@@ -142,3 +142,27 @@ def test_resend_answers_202_always_and_mails_only_unverified_accounts(client, db
         assert response.status_code == 202
     queued = db.session.scalar(select(func.count()).select_from(OutboxEmail))
     assert queued == queued_before + 1
+
+
+def test_the_verification_get_writes_with_write_intent(client, db):
+    """SQLite's writer setup: a GET that writes must take the write lock when it begins."""
+    from sqlalchemy import event
+
+    from app.auth.service import link_token
+    from app.common.sqlite import write_intent
+
+    register(client)
+    user = db.session.scalar(select(User))
+    token = link_token(user, "verify")
+    seen = []
+
+    def record(_conn, _cursor, statement, *_args):
+        if statement.lstrip().upper().startswith(("UPDATE", "INSERT")):
+            seen.append(write_intent.get())
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        assert client.get(f"/verify-email/{token}").status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert seen and all(seen)

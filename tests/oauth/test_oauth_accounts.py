@@ -140,3 +140,22 @@ def test_role_admin_is_refused_in_the_device_flow_before_polling(db, device_logi
     assert response.status_code == 400
     assert fake.polls_of(codes["device_code"]) == 0
     assert count(db, User) == 0
+
+
+@pytest.mark.parametrize(("flow", "provider"), FLOWS)
+def test_a_two_factor_account_is_asked_for_its_code_on_every_path(
+    db, client, make_user, web_login, device_login, fake, flow, provider
+):
+    import pyotp
+
+    email = fake.google_user["email"] if provider == "google" else "karim@github.example"
+    user = make_user(email=email, totp_enabled=True, totp_secret=pyotp.random_base32())
+    response = sign_in(flow, web_login, device_login, provider)
+    body = response.get_json()
+    assert response.status_code == 200 and body["mfa_required"] is True
+    assert "access_token" not in body
+    code = pyotp.TOTP(user.totp_secret).now()
+    done = client.post("/login/2fa", json={"mfa_token": body["mfa_token"], "code": code})
+    assert done.status_code == 200, done.get_json()
+    me = client.get("/me", headers={"Authorization": f"Bearer {done.get_json()['access_token']}"})
+    assert me.get_json()["id"] == user.id

@@ -78,14 +78,14 @@ def test_one_account_counts_once_whichever_field_names_it(live_app, make_user):
 
 def test_concurrent_registrations_of_one_email_answer_409_never_500(live_app, db):
     url = live_app(workers=2, RATELIMIT_ENABLED="false")
+
+    def register(body):
+        return requests.post(f"{url}/register", json=body, timeout=30)
+
     for round_number in range(3):
         body = {"email": f"race{round_number}@example.tn", "password": "a-long-passphrase"}
         with ThreadPoolExecutor(max_workers=6) as pool:
-            answers = list(
-                pool.map(
-                    lambda _n: requests.post(f"{url}/register", json=body, timeout=30), range(6)
-                )
-            )
+            answers = list(pool.map(register, [body] * 6))
         assert sorted(r.status_code for r in answers) == [201] + [409] * 5
 
 

@@ -6,6 +6,7 @@ other count (an interrupted seed, another size) starts again from an empty datab
 
 import os
 import random
+import secrets
 import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
@@ -129,6 +130,7 @@ def add_user(conn, users, email, now):
         "email": email, "username": email.split("@")[0], "name": email, "password_hash": None,
         "role": "organizer", "email_verified": True, "is_blocked": False, "is_active": True,
         "failed_login_count": 0, "created_at": now, "updated_at": now,
+        "security_stamp": secrets.token_hex(16), "totp_enabled": False,
     }  # fmt: skip
     return conn.execute(insert(users).values(row).returning(users.c.id)).scalar_one()
 

@@ -165,7 +165,7 @@ def gunicorn_server(db):
         process.wait(timeout=20)
 
 
-def wait_until_healthy(url, process, timeout=30):
+def wait_until_healthy(url, process, timeout=90):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:

@@ -59,6 +59,6 @@ def register_security(app):
         )
     proxies = app.config["TRUSTED_PROXIES"]
     if proxies:
-        app.wsgi_app = ProxyFix(
-            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_prefix=proxies
-        )
+        # X-Forwarded-Host is not taken: links and OAuth redirect URIs come from APP_URL, and a
+        # client that reaches the port directly could set it (README, "Behind a proxy").
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_prefix=proxies)

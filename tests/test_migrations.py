@@ -82,11 +82,12 @@ def test_downgrade_removes_everything_and_upgrade_runs_again(scratch_app):
 def insert_rows_before_0005():
     """Two users (one with a Google identity), an event, a bookmark, an audit row: at 0004."""
     statements = [
-        "INSERT INTO users (id, email, username, name, password_hash, role, email_verified,"
+        # No explicit ids: PostgreSQL's sequence must hand them out (1 and 2 on a new database).
+        "INSERT INTO users (email, username, name, password_hash, role, email_verified,"
         " is_blocked, is_active, failed_login_count, created_at, updated_at) VALUES"
-        " (1, 'a@example.tn', 'a', 'A', 'h', 'organizer', true, false, true, 0,"
+        " ('a@example.tn', 'a', 'A', 'h', 'organizer', true, false, true, 0,"
         " '2026-01-01', '2026-01-01'),"
-        " (2, 'b@example.tn', 'b', 'B', NULL, 'reseller', true, false, true, 0,"
+        " ('b@example.tn', 'b', 'B', NULL, 'reseller', true, false, true, 0,"
         " '2026-01-01', '2026-01-01')",
         "INSERT INTO oauth_identities (provider, subject, user_id, email, created_at) VALUES"
         " ('google', 'sub-2', 2, 'b@example.tn', '2026-01-01')",

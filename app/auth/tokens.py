@@ -47,12 +47,18 @@ def start_session(user, via="email", client=None):
         created_at=now,
         last_used_at=now,
         expires_at=now + timedelta(days=current_app.config["SESSION_MAX_DAYS"]),
-        user_agent=(client.user_agent or "")[:255] or None,
+        user_agent=printable(client.user_agent)[:255] or None,
         ip=client.ip,
     )
     db.session.add(session)
     db.session.flush()
     return token_pair(user, session)
+
+
+def printable(text):
+    """A header value as the sessions list shows it: no control characters (PostgreSQL refuses
+    NUL, and a terminal or page showing it should not get escape sequences)."""
+    return "".join(ch for ch in (text or "") if ch.isprintable())
 
 
 def token_pair(user, session):

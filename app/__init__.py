@@ -118,11 +118,14 @@ def configure_engine(app):
 def register_request_hooks(app):
     from app.auth.tokens import copy_access_token_header
     from app.common.ids import reject_impossible_ids
+    from app.common.validation import register_input_screening
     from app.ops.observability import register_observability
     from app.ops.security import register_security
 
     register_observability(app)
     register_security(app)
+    # NUL characters and too deeply nested JSON are a 400 before any other hook reads them.
+    register_input_screening(app)
     app.before_request(copy_access_token_header)
     # An integer path id no row can have is a 404 before any query (SQLite overflows on it).
     app.url_value_preprocessor(reject_impossible_ids)

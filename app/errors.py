@@ -40,6 +40,13 @@ class ValidationFailed(AppError):
     message = "The request body is invalid."
 
 
+class InvalidCharacters(BadRequest):
+    """A NUL character in a string of the request (PostgreSQL cannot store one)."""
+
+    code = "invalid_characters"
+    message = "The request contains a NUL character, which no text may hold."
+
+
 class Unauthorized(AppError):
     status = 401
     code = "unauthorized"

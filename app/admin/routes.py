@@ -15,7 +15,7 @@ from app.admin.schemas import (
 )
 from app.auth.schemas import user_out
 from app.common.pagination import page_args, page_envelope, paginate
-from app.common.validation import parse_body
+from app.common.validation import id_query_arg, parse_body
 from app.errors import Forbidden, ValidationFailed
 from app.tickets.schemas import booking_out
 
@@ -44,15 +44,6 @@ def bool_arg(name):
     if raw.lower() in ("false", "0", "no"):
         return False
     raise ValidationFailed(f"{name} must be true or false.", fields={name: ["must be a boolean"]})
-
-
-def int_arg(name):
-    raw = request.args.get(name)
-    if raw is None or raw == "":
-        return None
-    if not raw.isdigit() or len(raw) > 18:
-        raise ValidationFailed(f"{name} must be an integer.", fields={name: ["must be an integer"]})
-    return int(raw)
 
 
 def choice_arg(name, choices):
@@ -128,9 +119,9 @@ def delete_buyer(buyer_id):
 def list_audit():
     query = service.list_audit(
         action=request.args.get("action") or None,
-        actor_id=int_arg("actor_id"),
+        actor_id=id_query_arg("actor_id"),
         target_type=choice_arg("target_type", ("user", "buyer", "booking", "allocation", "event")),
-        target_id=int_arg("target_id"),
+        target_id=id_query_arg("target_id"),
     )
     return jsonify(paginate(query, "entries", audit_out))
 
@@ -140,8 +131,8 @@ def list_tickets():
     status = choice_arg("status", ("confirmed", "cancelled"))
     page, per_page = page_args()
     bookings, total = service.list_tickets(
-        event_id=int_arg("event_id"),
-        seller_id=int_arg("seller_id"),
+        event_id=id_query_arg("event_id"),
+        seller_id=id_query_arg("seller_id"),
         status=status,
         email=request.args.get("email"),
         page=page,

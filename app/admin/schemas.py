@@ -5,7 +5,7 @@ from typing import Literal
 from pydantic import EmailStr, Field
 
 from app.auth.schemas import USERNAME_PATTERN, NewPassword
-from app.common.ids import MAX_ID
+from app.common.ids import BodyId
 from app.common.validation import InputModel
 from app.tickets.schemas import BookingIn
 
@@ -59,7 +59,7 @@ def audit_out(entry):
 class AdminTicketCreate(BookingIn):
     """The body of POST /events/<id>/bookings, plus the event."""
 
-    event_id: int = Field(ge=1, le=MAX_ID)
+    event_id: BodyId
 
 
 class AdminTicketUpdate(InputModel):

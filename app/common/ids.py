@@ -4,9 +4,16 @@ A larger id names no row, and passing it to the database fails (SQLite raises Ov
 2**63 - 1): a path id out of range is a 404, a body id out of range a 400, never a 500.
 """
 
+from typing import Annotated
+
+from pydantic import Field, StrictInt
+
 from app.errors import NotFound
 
 MAX_ID = 2**31 - 1
+
+# An id in a JSON body: a JSON integer (not true, "1" or 1.0, API.md "Decisions") a row can have.
+BodyId = Annotated[StrictInt, Field(ge=1, le=MAX_ID)]
 
 
 def reject_impossible_ids(_endpoint, values):

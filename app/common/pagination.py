@@ -1,9 +1,8 @@
 """?page=&per_page= pagination, shaped as {<items>, page, per_page, total, pages}."""
 
-from flask import request
 from sqlalchemy import func, select
 
-from app.errors import ValidationFailed
+from app.common.validation import int_query_arg
 from app.extensions import db
 
 DEFAULT_PER_PAGE = 20
@@ -18,14 +17,9 @@ def page_args():
 
 
 def positive_int_arg(name, default):
-    raw = request.args.get(name)
-    if raw is None or raw == "":
-        return default
-    if not raw.isdigit() or int(raw) < 1:
-        raise ValidationFailed(
-            f"{name} must be a positive integer.", fields={name: ["must be a positive integer"]}
-        )
-    return min(int(raw), 10**9)
+    # Any page is accepted (past the end: an empty list) up to the 64-bit range; the offset is
+    # computed from at most 10**9, so it stays far inside that range too.
+    return min(int_query_arg(name, default, minimum=1), 10**9)
 
 
 def page_envelope(key, items, page, per_page, total):

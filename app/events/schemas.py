@@ -9,7 +9,8 @@ from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, BeforeValidator, Field, StrictInt, field_validator
 
-from app.common.money import minor_unit
+from app.common.ids import MAX_ID
+from app.common.money import MAX_MINOR, minor_unit
 from app.common.validation import InputModel
 
 
@@ -200,7 +201,12 @@ def price_bound(value):
         return None
     if not isinstance(value, str) or not PRICE_QUERY.fullmatch(value):
         raise ValueError("must be a non-negative decimal number, like 20.500")
-    return Decimal(value)
+    amount = Decimal(value)
+    # No price is above MAX_MINOR minor units, so no amount above it (in any currency) can
+    # tell events apart: a larger bound is a mistake, and refused.
+    if amount > MAX_MINOR:
+        raise ValueError(f"must be at most {MAX_MINOR}")
+    return amount
 
 
 def true_or_false(value):
@@ -235,6 +241,7 @@ class EventFilters(InputModel):
     date_to: DateBound = None
     min_price: PriceBound = None
     max_price: PriceBound = None
-    organizer_id: Annotated[int | None, Field(ge=1, le=2**62)] = None
+    # Within the id column's range: PostgreSQL cannot compare an `integer` with a larger value.
+    organizer_id: Annotated[int | None, Field(ge=1, le=MAX_ID)] = None
     available: Flag = False
     sort: Literal[SORTS] | None = None  # type: ignore[valid-type]

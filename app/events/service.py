@@ -11,7 +11,7 @@ import iso4217
 from sqlalchemy import and_, exists, func, or_, select
 
 from app.auth.models import User
-from app.common.money import MoneyError, minor_unit, to_minor
+from app.common.money import MAX_MINOR, MoneyError, minor_unit, to_minor
 from app.common.readcache import ReadCache, current_token
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.events.models import CatalogueVersion, Event
@@ -214,7 +214,11 @@ def price_conditions(min_price, max_price):
 
 
 def scaled(amount, exponent, rounding):
-    return int(amount.scaleb(exponent).to_integral_value(rounding=rounding))
+    """The bound in minor units, at most MAX_MINOR + 1: no stored price is above MAX_MINOR, so
+    the clamp keeps every comparison's answer and keeps the bound inside a 64-bit column (a
+    large amount in a currency with 4 decimals would overflow it)."""
+    minor = int(amount.scaleb(exponent).to_integral_value(rounding=rounding))
+    return min(minor, MAX_MINOR + 1)
 
 
 def group_currencies_by_minor_unit():

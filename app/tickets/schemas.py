@@ -7,11 +7,12 @@ from pydantic import (
     EmailStr,
     Field,
     StrictBool,
+    StrictInt,
     field_validator,
     model_validator,
 )
 
-from app.common.ids import MAX_ID
+from app.common.ids import BodyId
 from app.common.money import format_minor
 from app.common.validation import InputModel
 from app.events.schemas import event_out
@@ -21,9 +22,9 @@ MONEY_PATTERN = r"^[0-9]+(\.[0-9]+)?$"
 
 
 class AllocationCreateIn(InputModel):
-    reseller_id: int | None = Field(default=None, ge=1, le=MAX_ID)
+    reseller_id: BodyId | None = None
     reseller_email: EmailStr | None = Field(default=None, max_length=254)
-    quantity: int = Field(ge=1, le=MAX_QUANTITY)
+    quantity: StrictInt = Field(ge=1, le=MAX_QUANTITY)
 
     @model_validator(mode="after")
     def needs_a_reseller(self):
@@ -33,7 +34,7 @@ class AllocationCreateIn(InputModel):
 
 
 class AllocationUpdateIn(InputModel):
-    quantity: int = Field(ge=0, le=MAX_QUANTITY)
+    quantity: StrictInt = Field(ge=0, le=MAX_QUANTITY)
 
 
 class OfferUpdateIn(InputModel):
@@ -63,13 +64,13 @@ class BuyerIn(InputModel):
 
 
 class BookingIn(InputModel):
-    quantity: int = Field(ge=1)
+    quantity: StrictInt = Field(ge=1)
     buyer: BuyerIn
-    offer_id: int | None = Field(default=None, ge=1, le=MAX_ID)
+    offer_id: BodyId | None = None
 
 
 class PurchaseIn(InputModel):
-    num_tickets: int = Field(default=1, ge=1)
+    num_tickets: StrictInt = Field(default=1, ge=1)
 
 
 class BuyerEmailIn(InputModel):

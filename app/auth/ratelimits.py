@@ -20,7 +20,8 @@ def account_key():
     from app.auth.schemas import login_identifier
     from app.auth.service import find_user_by_login
 
-    body = request.get_json(silent=True)
+    # force: the login route reads any content type as JSON, so the key must too.
+    body = request.get_json(silent=True, force=True)
     if not isinstance(body, dict):
         return "account:"
     identifier = login_identifier(body.get("email"), body.get("username"))[:254]

@@ -29,3 +29,10 @@ def account_key():
         return f"account:{identifier}"
     user = find_user_by_login(identifier)
     return f"account-id:{user.id}" if user is not None else f"account:{identifier}"
+
+
+def user_key():
+    """The logged-in account's counter (routes behind login_required)."""
+    from flask_jwt_extended import get_jwt
+
+    return f"account-id:{get_jwt().get('sub', '')}"

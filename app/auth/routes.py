@@ -5,7 +5,7 @@ from flask_jwt_extended import current_user, get_jwt, jwt_required
 from flask_login import logout_user
 
 from app.auth import bp, service, twofactor
-from app.auth.ratelimits import account_key, limit
+from app.auth.ratelimits import account_key, limit, user_key
 from app.auth.schemas import (
     CodeIn,
     EmailIn,
@@ -166,6 +166,8 @@ def begin_two_factor_setup():
 
 @bp.post("/me/2fa/confirm")
 @login_required
+@limit("RATELIMIT_LOGIN")
+@limit("RATELIMIT_LOGIN", key_func=user_key)
 def confirm_two_factor():
     codes = twofactor.confirm_setup(current_user, parse_body(CodeIn).code)
     message = "Two-factor login is on. Keep these recovery codes somewhere safe: each works once."
@@ -174,8 +176,12 @@ def confirm_two_factor():
 
 @bp.delete("/me/2fa")
 @login_required
+@limit("RATELIMIT_LOGIN")
+@limit("RATELIMIT_LOGIN", key_func=user_key)
 def disable_two_factor():
-    twofactor.disable(current_user, parse_body(CodeIn).code)
+    # A wrong code counts as a failed login: a stolen access token must not buy unlimited
+    # guesses at the second factor it would switch off.
+    service.disable_two_factor(current_user, parse_body(CodeIn).code, request_client())
     return jsonify(message="Two-factor login is off.")
 
 

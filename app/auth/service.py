@@ -338,6 +338,16 @@ def login_second_factor(token, code, client=None):
     return finish_login(user, payload.get("via", "email"), client)
 
 
+def disable_two_factor(user, code, client=None):
+    """Turns two-factor login off; a wrong code is a failed login (three block the account)."""
+    try:
+        twofactor.disable(user, code)
+    except twofactor.InvalidCode:
+        db.session.rollback()
+        record_failed_login(user.id, client)
+        raise
+
+
 def refresh_tokens(user, payload):
     """A new pair for a refresh token; a rotated one presented again ends its whole session."""
     pair = rotate_session(user, payload)

@@ -150,3 +150,16 @@ def test_one_accounts_two_factor_leaves_another_account_alone(client, enrolled, 
     assert (other.totp_enabled, other.totp_secret, other.totp_last_step) == (False, None, None)
     owner = db.session.scalar(select(User).where(User.email == "careful@example.tn"))
     assert owner.totp_enabled
+
+
+def test_wrong_codes_to_turn_it_off_count_as_failed_logins(client, enrolled, db):
+    """A stolen access token buys three guesses at the second factor, then the block."""
+    user, _secret, codes = enrolled
+    mfa_token = password_login(client, "careful@example.tn").get_json()["mfa_token"]
+    tokens = client.post("/login/2fa", json={"mfa_token": mfa_token, "code": codes[4]}).get_json()
+    headers = bearer(tokens["access_token"])
+    for _ in range(3):
+        client.delete("/me/2fa", json={"code": "111111"}, headers=headers)
+    db.session.refresh(user)
+    assert user.is_blocked and user.totp_enabled
+    assert client.get("/me", headers=headers).status_code == 401

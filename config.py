@@ -113,8 +113,15 @@ class Config:
     RATELIMIT_VERIFY = env("RATELIMIT_VERIFY", "20 per minute")
     RATELIMIT_REFRESH = env("RATELIMIT_REFRESH", "30 per minute")
     RATELIMIT_OAUTH = env("RATELIMIT_OAUTH", "30 per minute")
+    # Public booking routes, per client address: POST /events/<id>/bookings and /purchase_ticket
+    # share one counter, GET /bookings/<reference> and its cancel route another.
+    BOOKING_RATE_LIMIT = env("BOOKING_RATE_LIMIT", "20/minute")
+    LOOKUP_RATE_LIMIT = env("LOOKUP_RATE_LIMIT", "60/minute")
 
     MAX_TICKETS_PER_BOOKING = env_int("MAX_TICKETS_PER_BOOKING", 10)
+    # Tickets one buyer email may hold for one event, in confirmed or pending bookings of every
+    # seller (admin bookings are exempt).
+    MAX_TICKETS_PER_BUYER = env_int("MAX_TICKETS_PER_BUYER", 20)
     CORS_ORIGINS = env("CORS_ORIGINS", "")
     TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0)
     TLS_CERT_FILE = env("TLS_CERT_FILE")

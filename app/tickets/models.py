@@ -2,13 +2,24 @@
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.common.models import UTCDateTime, utcnow
 from app.extensions import db
 
 BOOKING_STATUSES = ("confirmed", "cancelled")
+# Bookings whose tickets count toward a buyer's MAX_TICKETS_PER_BUYER for the event
+# (pending_payment: a booking held while its payment is under way).
+HOLDING_STATUSES = ("confirmed", "pending_payment")
 
 
 class Allocation(db.Model):
@@ -63,6 +74,9 @@ class Booking(db.Model):
         CheckConstraint("unit_price_minor >= 0", name="unit_price_non_negative"),
         CheckConstraint("total_minor >= 0", name="total_non_negative"),
         CheckConstraint("status IN ('confirmed', 'cancelled')", name="status_known"),
+        # The per-buyer cap sums one buyer's bookings of one event on every sale; it also
+        # serves what ix_bookings_buyer_id served (lookups by buyer alone).
+        Index("ix_bookings_buyer_id_event_id", "buyer_id", "event_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -71,7 +85,7 @@ class Booking(db.Model):
     # None: sold from the organizer's direct stock.
     allocation_id: Mapped[int | None] = mapped_column(ForeignKey("allocations.id"), index=True)
     seller_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    buyer_id: Mapped[int] = mapped_column(ForeignKey("buyers.id"), index=True)
+    buyer_id: Mapped[int] = mapped_column(ForeignKey("buyers.id"))
     # The logged-in user who purchased (compat /purchase_ticket), if any.
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     quantity: Mapped[int]

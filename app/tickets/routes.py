@@ -1,11 +1,12 @@
 """HTTP routes; each parses input, calls one service function, and shapes the result."""
 
-from flask import jsonify, request
+from flask import current_app, jsonify, request
 from flask_jwt_extended import current_user, get_current_user, verify_jwt_in_request
 
 from app.common.auth import login_required, roles_required
 from app.common.pagination import page_args, page_envelope
 from app.common.validation import parse_body
+from app.extensions import limiter
 from app.tickets import bp, service
 from app.tickets.idempotency import idempotent
 from app.tickets.schemas import (
@@ -24,6 +25,20 @@ from app.tickets.schemas import (
     reseller_allocation_out,
     reseller_offer_out,
 )
+
+
+def limit_per_address(config_name):
+    """A limit per client address whose rate is read from config at request time (as in
+    app/auth/ratelimits.py), with ONE counter for every route it decorates: booking through
+    /purchase_ticket does not add to the allowance of POST /events/<id>/bookings, nor cancels to
+    lookups'. The event or reference in the path is not part of the key either. Owners and admins
+    are counted like anyone (an admin cancels without limit through DELETE /admin/tickets/<id>).
+    """
+    return limiter.shared_limit(lambda: current_app.config[config_name], scope=config_name)
+
+
+booking_limit = limit_per_address("BOOKING_RATE_LIMIT")
+lookup_limit = limit_per_address("LOOKUP_RATE_LIMIT")
 
 # --- allocations --------------------------------------------------------------------------------
 
@@ -86,6 +101,7 @@ def list_event_offers(event_id):
 
 
 @bp.post("/events/<int:event_id>/bookings")
+@booking_limit
 @idempotent()
 def create_booking(event_id, claim):
     data = parse_body(BookingIn)
@@ -102,12 +118,14 @@ def list_event_bookings(event_id):
 
 
 @bp.get("/bookings/<reference>")
+@lookup_limit
 def get_booking(reference):
     query = BuyerEmailIn.model_validate({"email": request.args.get("email")})
     return jsonify(booking_out(service.get_buyer_booking(reference, query.email)))
 
 
 @bp.post("/bookings/<reference>/cancel")
+@lookup_limit
 def cancel_booking(reference):
     data = parse_body(CancelIn)
     query = CancelIn.model_validate({"email": request.args.get("email")})
@@ -117,6 +135,7 @@ def cancel_booking(reference):
 
 
 @bp.post("/purchase_ticket/<int:event_id>")
+@booking_limit
 @login_required
 @idempotent(per_user=True)
 def purchase_ticket(event_id, claim):

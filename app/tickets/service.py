@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import bindparam, exists, func, insert, select, update
+from sqlalchemy import bindparam, exists, func, insert, literal_column, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -29,7 +29,7 @@ from app.errors import BadRequest, Conflict, Forbidden, NotFound, ValidationFail
 from app.events.models import Event
 from app.extensions import db
 from app.tickets import emails, stock
-from app.tickets.models import Allocation, Booking, Buyer, Ticket
+from app.tickets.models import HOLDING_STATUSES, Allocation, Booking, Buyer, Ticket
 from app.tickets.schemas import booking_out, purchase_out
 
 # 80 random bits, base32: 16 characters, easy to read out or type, never sequential.
@@ -241,15 +241,22 @@ class Sale:
     buyer_email: str
     offer_id: int | None = None
     user_id: int | None = None
+    # MAX_TICKETS_PER_BUYER applies (everywhere but the bookings an admin makes by hand).
+    per_buyer_cap: bool = True
 
 
-def book_tickets(event_id, order, claim=None):
+def book_tickets(event_id, order, claim=None, per_buyer_cap=True):
     """Books tickets for a buyer without an account, from the organizer or a reseller offer.
 
     Returns the booking as the API shows it (see sell()).
     """
     sale = Sale(
-        event_id, order.quantity, order.buyer.name, order.buyer.email, offer_id=order.offer_id
+        event_id,
+        order.quantity,
+        order.buyer.name,
+        order.buyer.email,
+        offer_id=order.offer_id,
+        per_buyer_cap=per_buyer_cap,
     )
     return sell(sale, claim, booking_out)
 
@@ -271,16 +278,19 @@ def sell(sale, claim, response_shape):
     in between but the stored idempotent response when there is one.
 
     On PostgreSQL a sale of the organizer's stock goes to the server in three round trips, not
-    one per statement (rawsql.pipeline): the event and the buyer; the booking, tickets, email and
-    stock; the commit (a fourth stores the idempotent response when there is a key). A reseller
-    sale reads its offer through the ORM, statement by statement.
+    one per statement (rawsql.pipeline): the event, the buyer (row locked) and the tickets the
+    buyer already holds for the event (the per-buyer cap, see send_tickets_held); the booking,
+    tickets, email and stock; the commit (a fourth stores the idempotent response when there is
+    a key). A reseller sale reads its offer through the ORM, statement by statement.
     """
     connection = db.session.connection()
     try:
         with rawsql.pipeline(connection, enabled=sale.offer_id is None):
             event = EVENT_FOR_SALE.send(connection, {"event_id": sale.event_id})
             buyer = send_buyer(connection, sale.buyer_email, sale.buyer_name)
+            held = send_tickets_held(connection, sale)
             event = bookable_event(event.result(), sale.quantity)
+            ensure_within_buyer_cap(held, sale)
             offer = find_offer(event, sale.offer_id)
             booking, new_booking = record_booking(connection, event, offer, buyer(), sale)
             confirmation = emails.booking_confirmation(booking)
@@ -333,8 +343,26 @@ EVENT_FOR_SALE = RawStatement(
     .join_from(events_table, users_table, events_table.c.organizer_id == users_table.c.id)
     .where(events_table.c.id == bindparam("event_id"))
 )
+# Locked (PostgreSQL: FOR NO KEY UPDATE) so that one buyer's sales queue for the per-buyer cap:
+# see send_tickets_held. NO KEY: the foreign-key checks of other bookings naming this buyer take
+# KEY SHARE, which this lock does not block.
 BUYER_BY_EMAIL = RawStatement(
-    select(buyers_table.c.id, buyers_table.c.name).where(buyers_table.c.email == bindparam("email"))
+    select(buyers_table.c.id, buyers_table.c.name)
+    .where(buyers_table.c.email == bindparam("email"))
+    .with_for_update(key_share=True)
+)
+# Tickets the buyer holds for the event, in bookings of every seller; the buyer by email, so the
+# statement goes out with the buyer's own (its id is not known yet inside a pipeline). NULL when
+# there are none. The statuses are SQL literals: RawStatement binds only named parameters.
+TICKETS_HELD = RawStatement(
+    select(func.sum(bookings_table.c.quantity).label("held")).where(
+        bookings_table.c.buyer_id
+        == select(buyers_table.c.id)
+        .where(buyers_table.c.email == bindparam("email"))
+        .scalar_subquery(),
+        bookings_table.c.event_id == bindparam("event_id"),
+        bookings_table.c.status.in_([literal_column(f"'{status}'") for status in HOLDING_STATUSES]),
+    )
 )
 # INSERT ... ON CONFLICT (email) DO NOTHING: a new buyer in one statement, no savepoint (the buyer
 # may exist, or a concurrent request may just have created them); BUYER_BY_EMAIL reads it back.
@@ -432,6 +460,47 @@ def send_buyer(connection, email, name):
         return Party(row.id, row.name, email)
 
     return read_buyer
+
+
+def send_tickets_held(connection, sale):
+    """Sends the count of tickets the sale's buyer holds for its event: an Outcome for
+    ensure_within_buyer_cap(), or None when the cap does not apply.
+
+    The count must see every sale of this buyer committed before this one, and none may commit
+    between the count and this sale's booking. SQLite: every sale's transaction holds the
+    database's write lock from its first statement, so sales run one at a time. PostgreSQL (READ
+    COMMITTED): a plain count-then-insert would let two sales of one buyer both count the same
+    total and both pass. So send_buyer() locks the buyer's row first; a second sale of the same
+    buyer waits there, holding no other lock, until the first commits or rolls back, and its
+    count, a later statement with a fresh snapshot, then sees the first's booking. Sales of other
+    buyers never wait for each other. (A condition inside the booking's INSERT would not do: it
+    reads the same snapshot as a plain count.) One more statement per sale, in the pipeline's
+    first round trip.
+    """
+    if not sale.per_buyer_cap:
+        return None
+    email = normalise_email(sale.buyer_email)
+    return TICKETS_HELD.send(connection, {"email": email, "event_id": sale.event_id})
+
+
+class BuyerLimitReached(Conflict):
+    code = "buyer_limit_reached"
+
+
+def ensure_within_buyer_cap(held, sale):
+    """Raises BuyerLimitReached (with `remaining`) when the sale would take its buyer past
+    MAX_TICKETS_PER_BUYER tickets for the event."""
+    if held is None:
+        return
+    cap = current_app.config["MAX_TICKETS_PER_BUYER"]
+    remaining = max(0, cap - (held.result()[0].held or 0))
+    if sale.quantity > remaining:
+        raise BuyerLimitReached(
+            f"A buyer may hold at most {cap} tickets for this event; {remaining} more can be "
+            "booked with this email.",
+            remaining=remaining,
+            limit=cap,
+        )
 
 
 def record_booking(connection, event, offer, buyer, sale):

@@ -117,6 +117,9 @@ class Config:
     # share one counter, GET /bookings/<reference> and its cancel route another.
     BOOKING_RATE_LIMIT = env("BOOKING_RATE_LIMIT", "20/minute")
     LOOKUP_RATE_LIMIT = env("LOOKUP_RATE_LIMIT", "60/minute")
+    # memory:// counts in each process apart: production refuses it unless this says that a
+    # single process serves (see unsafe_settings).
+    RATELIMIT_SINGLE_PROCESS = env_bool("RATELIMIT_SINGLE_PROCESS", False)
 
     MAX_TICKETS_PER_BOOKING = env_int("MAX_TICKETS_PER_BOOKING", 10)
     # Tickets one buyer email may hold for one event, in confirmed or pending bookings of every
@@ -183,11 +186,29 @@ def unsafe_settings(config):
             problems.append(f"{name} must be set to a random value of at least 32 characters")
     if config.get("DEBUG"):
         problems.append("DEBUG must be off")
+    if counts_limits_per_process(config):
+        problems.append(
+            "RATELIMIT_STORAGE_URI must name a storage all processes share (redis://...): "
+            "memory:// counts each worker's limits apart; set RATELIMIT_SINGLE_PROCESS=true "
+            "only when a single process serves"
+        )
     return problems
 
 
+def counts_limits_per_process(config):
+    """True when rate limits are on and each process would keep its own counters, so N workers
+    would let N times each limit through."""
+    storage = str(config.get("RATELIMIT_STORAGE_URI") or "memory://")
+    return (
+        bool(config.get("RATELIMIT_ENABLED", True))
+        and storage.startswith("memory://")
+        and not config.get("RATELIMIT_SINGLE_PROCESS")
+    )
+
+
 def check_production_settings(config):
-    """Refuses to start a production app with development secrets or debug mode."""
+    """Refuses to start a production app with development secrets, debug mode, or rate limits
+    counted per process."""
     if not config.get("REFUSE_UNSAFE_SETTINGS"):
         return
     problems = unsafe_settings(config)

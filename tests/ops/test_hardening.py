@@ -21,6 +21,8 @@ def production_config(**overrides):
         "SQLALCHEMY_DATABASE_URI": SuiteConfig.SQLALCHEMY_DATABASE_URI,
         "MAIL_BACKGROUND_SENDER": False,
         "ADMIN_EMAIL": None,
+        # memory:// is refused in production otherwise (tests/test_config.py checks that).
+        "RATELIMIT_SINGLE_PROCESS": True,
     }
     values.update(overrides)
     return type("Prod", (ProductionConfig,), values)

@@ -14,7 +14,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0007buyercap"
-down_revision = "b6d2e4f81a07"  # main's head when rebased; re-point onto 0006 if it lands first
+down_revision = "b6d2e4f81a07"
 branch_labels = None
 depends_on = None
 

@@ -138,6 +138,12 @@ class Config:
     MAIL_BACKGROUND_SENDER = env_bool("MAIL_BACKGROUND_SENDER", True)
     # Seconds between passes over the outbox; a commit that queues mail wakes the sender at once.
     MAIL_SENDER_INTERVAL = float(env("MAIL_SENDER_INTERVAL", 5))
+    # Tries of a message the server refuses (5xx) or that cannot be built, before it is failed.
+    MAIL_MAX_ATTEMPTS = env_int("MAIL_MAX_ATTEMPTS", 8)
+    # How long temporary failures (4xx, no connection, timeout) are retried before it is failed.
+    MAIL_RETRY_HOURS = env_int("MAIL_RETRY_HOURS", 72)
+    # A sender's claim on a message, renewed while it works: a dead sender's comes back after it.
+    MAIL_LEASE_SECONDS = env_int("MAIL_LEASE_SECONDS", 30)
 
 
 class DevelopmentConfig(Config):

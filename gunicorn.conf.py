@@ -18,3 +18,21 @@ errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 # Honour X-Forwarded-* only from these addresses (the load balancer); TRUSTED_PROXIES in the app.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def post_worker_init(worker):
+    """Each worker starts its email sender once it has loaded the app, before any request: after
+    a restart or a recycled worker, queued mail goes out at once. (Here, in the worker: a thread
+    started in the master before the fork would not exist in the workers.)"""
+    from app.email import start_background_sender
+
+    if hasattr(worker.wsgi, "config"):  # the Flask app (main:app)
+        start_background_sender(worker.wsgi)
+
+
+def worker_exit(server, worker):
+    """A worker leaving cleanly (max_requests, a reload) lets its sender finish the message in
+    hand, so that no claim waits for its lease to run out."""
+    from app.email import stop_background_sender
+
+    stop_background_sender(timeout=5)

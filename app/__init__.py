@@ -182,7 +182,11 @@ def register_cli(app):
 
 
 def register_startup_tasks(app):
-    """The configured admin now; the email sender with the first request (not in CLI runs)."""
+    """The configured admin now. The email sender belongs to the serving process, not to this
+    factory (CLI runs like `flask db upgrade` build the app too, and gunicorn's master would
+    fork it away): gunicorn.conf.py starts it in each worker as soon as the worker has loaded
+    the app, with no request needed. Under any other server (the development one, a gunicorn
+    without the project's config) the first request starts it."""
     from app.auth.service import ensure_configured_admin
     from app.email import start_background_sender
 
@@ -192,13 +196,10 @@ def register_startup_tasks(app):
         db.session.remove()
 
     if app.config["MAIL_BACKGROUND_SENDER"]:
-        sender = {}
 
         @app.before_request
-        def start_email_sender_once():
-            if not sender:
-                interval = app.config["MAIL_SENDER_INTERVAL"]
-                sender["thread"] = start_background_sender(app, interval)
+        def ensure_email_sender():
+            start_background_sender(app)  # a no-op once this process's sender runs
 
 
 def schema_is_ready():

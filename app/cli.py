@@ -75,14 +75,30 @@ def make_cert_command(cert_path, key_path):
 @click.option("--interval", default=5.0, show_default=True, help="Seconds between passes.")
 def send_mail_command(once, interval):
     """Delivers the email outbox (for a separate worker; MAIL_BACKGROUND_SENDER=false)."""
+    import logging
     import time
+    import uuid
 
-    from app.email import deliver_pending
+    from sqlalchemy.exc import SQLAlchemyError
 
+    from app.email import run_pass
+    from app.extensions import db
+
+    worker_id = f"cli-{os.getpid()}-{uuid.uuid4().hex[:6]}"
     while True:
-        sent, failed = deliver_pending("cli")
-        if sent or failed or once:
-            click.echo(f"{sent} sent, {failed} failed")
+        try:
+            report = run_pass(worker_id)
+        except SQLAlchemyError as exc:  # the database is away: the next pass tries again
+            db.session.rollback()
+            if once:
+                raise click.ClickException(f"The outbox is unreachable: {exc}") from None
+            logging.getLogger(__name__).warning("Email pass failed: %s", exc)
+            time.sleep(interval)
+            continue
+        if report.sent or report.failed or once:
+            click.echo(f"{report.sent} sent, {report.failed} failed")
+        if report.cut_short:  # the pass stopped at its bounds: more may be due, go on at once
+            continue
         if once:
             return
         time.sleep(interval)

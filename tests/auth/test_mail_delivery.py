@@ -79,6 +79,7 @@ def test_without_an_smtp_server_the_mail_and_its_link_go_to_the_log(db, deliver_
 
 
 def test_a_stale_claim_from_a_dead_sender_is_taken_again(db, smtp_server, deliver_mail):
+    """A claim without a lease (made by a release before migration 0006): stale after 5 min."""
     queue(db, 1)
     email = db.session.scalar(select(OutboxEmail))
     email.status, email.claimed_by, email.claimed_at = "sending", "dead", utcnow()

@@ -73,7 +73,8 @@ def make_cert_command(cert_path, key_path):
 @click.command("send-mail")
 @click.option("--once", is_flag=True, help="Deliver what is due, then exit.")
 @click.option("--interval", default=5.0, show_default=True, help="Seconds between passes.")
-def send_mail_command(once, interval):
+@click.option("--retry-failed", is_flag=True, help="First requeue every failed message (audited).")
+def send_mail_command(once, interval, retry_failed):
     """Delivers the email outbox (for a separate worker; MAIL_BACKGROUND_SENDER=false)."""
     import logging
     import time
@@ -81,9 +82,12 @@ def send_mail_command(once, interval):
 
     from sqlalchemy.exc import SQLAlchemyError
 
+    from app.admin.outbox import requeue_all_failed
     from app.email import run_pass
     from app.extensions import db
 
+    if retry_failed:
+        click.echo(f"{len(requeue_all_failed())} failed message(s) requeued.")
     worker_id = f"cli-{os.getpid()}-{uuid.uuid4().hex[:6]}"
     while True:
         try:

@@ -3,7 +3,7 @@
 from flask import current_app, jsonify, request
 from flask_jwt_extended import current_user, verify_jwt_in_request
 
-from app.admin import bp, service
+from app.admin import bp, outbox, service
 from app.admin.schemas import (
     AdminTicketCreate,
     AdminTicketUpdate,
@@ -16,6 +16,7 @@ from app.admin.schemas import (
 from app.auth.schemas import user_out
 from app.common.pagination import page_args, page_envelope, paginate
 from app.common.validation import id_query_arg, parse_body
+from app.email import OUTBOX_STATUSES
 from app.errors import Forbidden, ValidationFailed
 from app.tickets.schemas import booking_out
 
@@ -120,7 +121,9 @@ def list_audit():
     query = service.list_audit(
         action=request.args.get("action") or None,
         actor_id=id_query_arg("actor_id"),
-        target_type=choice_arg("target_type", ("user", "buyer", "booking", "allocation", "event")),
+        target_type=choice_arg(
+            "target_type", ("user", "buyer", "booking", "allocation", "event", "email")
+        ),
         target_id=id_query_arg("target_id"),
     )
     return jsonify(paginate(query, "entries", audit_out))
@@ -162,3 +165,18 @@ def update_ticket(ticket_id):
 def cancel_ticket(ticket_id):
     service.cancel_ticket(ticket_id, current_user)
     return "", 204
+
+
+# --- the email outbox (app/admin/outbox.py) -----------------------------------------------------
+
+
+@bp.get("/admin/outbox")
+def list_outbox():
+    query = outbox.list_messages(choice_arg("status", OUTBOX_STATUSES))
+    return jsonify(paginate(query, "messages", outbox.message_out))
+
+
+@bp.post("/admin/outbox/<int:message_id>/retry")
+def retry_outbox_message(message_id):
+    message = outbox.requeue(message_id, current_user, ip=request.remote_addr)
+    return jsonify(outbox.message_out(message))

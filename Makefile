@@ -61,11 +61,12 @@ e2e: $(VENV)/.installed-e2e
 
 ## make bench: load benchmarks against gunicorn on SQLite and PostgreSQL, one table (README
 ## "Performance"). Scale with BENCH_ARGS, e.g. BENCH_ARGS="--seconds 10 --stock 5000".
-bench: $(VENV)/.installed
+## The test requirements bring aiosmtpd, the slow SMTP server of the sender-on booking run.
+bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 ## make bench-smoke: the same with tiny numbers on SQLite; fails only when the benchmark breaks.
-bench-smoke: $(VENV)/.installed
+bench-smoke: $(VENV)/.installed-dev
 	$(BIN)/python -m bench.run --events 2000 --seconds 1 --rounds 1 --stock 50 \
 		--databases sqlite $(BENCH_ARGS)
 

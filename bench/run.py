@@ -226,25 +226,35 @@ def search_during_sales(app, url, opts, problems):
 def bookings(app, url, opts, problems):
     """Concurrent bookings of one ticket each on one hot event, 25% more than its stock, in
     `rounds` rounds (a new event each), interleaved with the same load on the bare driver
-    endpoint (bench/bare_booking.py), so that both rates see the machine at the same moments."""
+    endpoint (bench/bare_booking.py), so that both rates see the machine at the same moments,
+    and on the app with its email sender on (see mail_round)."""
     labels = (
         f"bookings, {opts.connections} conns on one event: req/s",
         "bookings: p50 / p99 ms",
         "bookings: sold / stock per round (no oversell)",
     )
+    mail_labels = (
+        f"bookings, sender on, SMTP answering after {SLOW_SMTP_MS} ms: req/s",
+        "bookings, sender on: p50 / p99 ms",
+        "**sender on ÷ sender off** (target ≥ 0.85)",
+        "sender on: emails sent during its rounds / sold / stock per round",
+    )
     probe_event = seed.add_hot_event(url, 1)
     status, body = load.fetch(app, booking_request(probe_event, "probe"))
     if status in (404, 405):
-        return dict.fromkeys(labels, "n/a (route not built)")
+        return dict.fromkeys(labels + mail_labels, "n/a (route not built)")
     if status != 201:
         problems.append(f"POST /events/{probe_event}/bookings: {status} {body[:200]!r}")
-        return dict.fromkeys(labels, f"failed ({status})")
+        return dict.fromkeys(labels + mail_labels, f"failed ({status})")
     database = bare_database(url)
     total = opts.stock + opts.stock // 4
-    app_results, bare_results, verdicts = [], [], []
-    with gunicorn(
-        "bench.bare_booking:app", {"BENCH_BARE_DB": database}, opts.workers, "/health", "bare"
-    ) as bare:
+    app_results, bare_results, mail_results, verdicts, mail_verdicts = [], [], [], [], []
+    with (
+        gunicorn(
+            "bench.bare_booking:app", {"BENCH_BARE_DB": database}, opts.workers, "/health", "bare"
+        ) as bare,
+        slow_smtp_server() as smtp_port,
+    ):
         for _ in range(opts.rounds):
             event_id = seed.add_hot_event(url, opts.stock)
             result = load.run(app, hot_event_bookings(event_id), opts.connections, total=total)
@@ -255,14 +265,95 @@ def bookings(app, url, opts, problems):
                 load.run(bare, hot_event_bookings(1), opts.connections, total=total)
             )
             check_bare(bare_results[-1], opts.stock, problems)
+            result, verdict = mail_round(url, smtp_port, opts, total, problems)
+            mail_results.append(result)
+            mail_verdicts.append(verdict)
     app_result, bare_result = load.merged(app_results), load.merged(bare_results)
+    mail_result = load.merged(mail_results)
     values = (f"{app_result.rate:.0f}", ms(app_result), ", ".join(verdicts))
-    return dict(zip(labels, values, strict=True)) | {
-        "bare driver endpoint (1 UPDATE + 1 INSERT), same load: req/s": f"{bare_result.rate:.0f}",
-        "**booking ratio** app ÷ bare (800/s ÷ the issue's 1 500–1 900 = 0.42–0.53)": (
-            f"**{app_result.rate / bare_result.rate:.2f}**"
-        ),
+    mail_values = (
+        f"{mail_result.rate:.0f}",
+        ms(mail_result),
+        f"**{mail_result.rate / app_result.rate:.2f}**",
+        ", ".join(mail_verdicts),
+    )
+    return (
+        dict(zip(labels, values, strict=True))
+        | dict(zip(mail_labels, mail_values, strict=True))
+        | {
+            "bare driver endpoint (1 UPDATE + 1 INSERT), same load: req/s": (
+                f"{bare_result.rate:.0f}"
+            ),
+            "**booking ratio** app ÷ bare (800/s ÷ the issue's 1 500–1 900 = 0.42–0.53)": (
+                f"**{app_result.rate / bare_result.rate:.2f}**"
+            ),
+        }
+    )
+
+
+SLOW_SMTP_MS = 50
+
+
+@contextmanager
+def slow_smtp_server():
+    """bench/slow_smtp.py in a process of its own (its event loop off the load generator's
+    CPU); its port."""
+    port = free_port()
+    command = [sys.executable, "-m", "bench.slow_smtp", str(port), str(SLOW_SMTP_MS / 1000)]
+    with open(DATA / "slow-smtp.log", "w") as log:
+        server = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        for _ in range(300):
+            if server.poll() is not None:
+                raise RuntimeError("the slow SMTP server exited; see bench/.data/slow-smtp.log")
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+                    if sock.recv(3) == b"220":
+                        break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            raise RuntimeError("the slow SMTP server did not answer within 30 s")
+        yield port
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def mail_round(url, smtp_port, opts, total, problems):
+    """One booking round on the app with its email sender on, against an SMTP server that
+    answers every command after SLOW_SMTP_MS: every worker's sender claims, sends and records
+    mail throughout (the outbox of earlier runs is its backlog). The server is started for the
+    round and stopped after it, so that its sender works during no other measurement; 1 s of
+    bookings on another event warms it up first."""
+    env = APP_ENV | {
+        "DATABASE_URL": url,
+        "MAIL_BACKGROUND_SENDER": "true",
+        "MAIL_SENDER_INTERVAL": "1",
+        "SMTP_SERVER": "127.0.0.1",
+        "SMTP_PORT": str(smtp_port),
+        "SMTP_USE_TLS": "false",
     }
+    with gunicorn("main:app", env, opts.workers, "/health", "app-mail") as mail_app:
+        warm_up = seed.add_hot_event(url, 10**6)
+        load.run(mail_app, hot_event_bookings(warm_up), opts.connections, seconds=1)
+        event_id = seed.add_hot_event(url, opts.stock)
+        sent_before = seed.emails_sent(url)
+        result = load.run(mail_app, hot_event_bookings(event_id), opts.connections, total=total)
+        sent = seed.emails_sent(url) - sent_before
+        if not sent and not sender_works(url, sent_before):
+            problems.append("the email sender sent nothing within 30 s of a booking round")
+    verdict = check_sold(url, event_id, result, opts.stock, problems)
+    return result, f"{sent} / {verdict}"
+
+
+def sender_works(url, sent_before):
+    """Whether some mail is sent within 30 s (a short round may end before the first is)."""
+    for _ in range(300):
+        if seed.emails_sent(url) > sent_before:
+            return True
+        time.sleep(0.1)
+    return False
 
 
 def hot_event_bookings(event_id):

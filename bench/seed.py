@@ -198,3 +198,12 @@ def sold_counts(url, event_id):
         ]
     engine.dispose()
     return counts
+
+
+def emails_sent(url):
+    """Outbox messages marked sent so far."""
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        sent = conn.scalar(text("SELECT count(*) FROM email_outbox WHERE status = 'sent'"))
+    engine.dispose()
+    return sent

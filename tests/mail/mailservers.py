@@ -181,11 +181,11 @@ class Processes:
         command = [sys.executable, "-m", "flask", "send-mail", "--interval", "0.2", *args]
         return self.start(command, env, name)
 
-    def gunicorn(self, env, workers=2, name="gunicorn"):
+    def gunicorn(self, env, workers=2, name="gunicorn", options=()):
         """gunicorn with the project's gunicorn.conf.py (read from BASE_DIR, as in production);
         the test makes no request unless it says so."""
         port = free_port()
-        command = [sys.executable, "-m", "gunicorn", "-w", str(workers)]
+        command = [sys.executable, "-m", "gunicorn", "-w", str(workers), *options]
         command += ["-b", f"127.0.0.1:{port}", "--log-level", "warning", "main:app"]
         process = self.start(command, {**env, "GUNICORN_LOG_LEVEL": "warning"}, name)
         process.url = f"http://127.0.0.1:{port}"

@@ -14,6 +14,7 @@ from app.email import queue_email
 from tests.conftest import wait_until_healthy
 from tests.mail.mailservers import (
     MailHandler,
+    children_of,
     kill_worker,
     make_due_now,
     outbox_rows,
@@ -61,6 +62,31 @@ def test_a_killed_worker_gives_its_message_back_and_mail_needs_no_request(db, sm
     assert set(received) == set(ids.values())
     assert received[ids["guest4@example.tn"]] == 2, "the message in flight, repeated once"
     assert all(received[ids[r]] == 1 for r in recipients if r != "guest4@example.tn")
+
+
+def test_a_worker_recycled_by_max_requests_leaves_no_message_behind(db, smtp_port, processes):
+    server = smtp_port.up(MailHandler())
+    in_flight = server.hold("guest2@example.tn")
+    recipients = [f"guest{n}@example.tn" for n in range(6)]
+    queue(db, recipients)
+    master = processes.gunicorn(
+        sender_env(smtp_port.port),
+        workers=1,
+        options=["--max-requests", "3", "--max-requests-jitter", "0"],
+    )
+    wait_until_healthy(master.url, master)  # its first request
+    wait_for(in_flight.holding.is_set, 30, "the worker's sender reaching guest2's DATA")
+    [worker] = children_of(master.pid)
+    for _ in range(2):  # its third request is its last: gunicorn replaces it
+        requests.get(f"{master.url}/health", timeout=30)
+    wait_for(lambda: worker not in children_of(master.pid), 30, "the worker recycled")
+    in_flight.release.set()
+
+    wait_for(lambda: all_sent(db), 60, "every message sent by the new worker")
+    ids = message_ids_by_recipient(db)
+    received = server.message_ids()
+    assert received[ids["guest2@example.tn"]] <= 2, "the message in flight, repeated once at most"
+    assert all(received[ids[r]] == 1 for r in recipients if r != "guest2@example.tn")
 
 
 def test_a_killed_send_mail_gives_its_claim_back_and_a_slow_live_one_keeps_its_own(

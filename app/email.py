@@ -150,29 +150,37 @@ def message_id_of(claim, config):
     return f"<outbox.{claim.id}.{stamp}@{domain}>"
 
 
-def requeue_failed(ids=None):
-    """Makes failed messages (all, or those of `ids`) due now with a fresh count of tries, in the
-    caller's transaction; returns the ids requeued. Only `failed` rows move: a message that
-    is pending, being sent or sent stays as it is."""
-    query = select(OutboxEmail.id).where(OutboxEmail.status == "failed")
-    if ids is not None:
-        query = query.where(OutboxEmail.id.in_(ids))
-    requeued = list(db.session.scalars(query.order_by(OutboxEmail.id).with_for_update()))
-    if requeued:
-        db.session.execute(
-            update(OutboxEmail)
-            .where(OutboxEmail.id.in_(requeued), OutboxEmail.status == "failed")
-            .values(
-                status="pending",
-                attempts=0,
-                next_attempt_at=utcnow(),
-                failing_since=None,
-                claimed_by=None,
-                claimed_at=None,
-                lease_until=None,
-            )
-            .execution_options(synchronize_session=False)
+REQUEUE_CHUNK = 1000  # ids per statement: PostgreSQL takes at most 65 535 parameters
+
+
+def requeue_failed(ids):
+    """Makes the failed messages among `ids` due now with a fresh count of tries and a new
+    retry window, in the caller's transaction; returns the ids requeued. Only `failed` rows
+    move: a message that is pending, being sent or sent stays as it is."""
+    requeued = []
+    ids = list(ids)
+    for start in range(0, len(ids), REQUEUE_CHUNK):
+        chunk = ids[start : start + REQUEUE_CHUNK]
+        failed = select(OutboxEmail.id).where(
+            OutboxEmail.id.in_(chunk), OutboxEmail.status == "failed"
         )
+        found = list(db.session.scalars(failed.order_by(OutboxEmail.id).with_for_update()))
+        if found:
+            db.session.execute(
+                update(outbox)
+                .where(outbox.c.id.in_(found), outbox.c.status == "failed")
+                .values(
+                    status="pending",
+                    attempts=0,
+                    next_attempt_at=utcnow(),
+                    failing_since=None,
+                    claimed_by=None,
+                    claimed_at=None,
+                    lease_until=None,
+                )
+            )
+        requeued += found
+    if requeued:
         db.session().info["outbox_changed"] = True
     return requeued
 

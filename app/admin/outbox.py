@@ -26,13 +26,13 @@ def requeue(message_id, actor, ip=None):
     message = db.session.get(OutboxEmail, message_id)
     if message is None:
         raise NotFound("No outbox message has this id.")
-    attempts, last_error = message.attempts, message.last_error
+    before = (message.id, message.recipient, message.attempts, message.last_error)
     if not requeue_failed([message_id]):
         raise Conflict(
             f"Only a failed message can be requeued; this one is {message.status}.",
             code="not_failed",
         )
-    audit_requeue(message, attempts, last_error, actor_id=actor.id, ip=ip)
+    audit_requeue(*before, actor_id=actor.id, ip=ip)
     db.session.commit()
     db.session.refresh(message)
     return message
@@ -40,25 +40,24 @@ def requeue(message_id, actor, ip=None):
 
 def requeue_all_failed():
     """Every failed message back to the queue (the CLI's --retry-failed); their ids."""
-    failed = select(OutboxEmail).where(OutboxEmail.status == "failed").with_for_update()
-    before = [
-        (message, message.attempts, message.last_error) for message in db.session.scalars(failed)
-    ]
-    ids = requeue_failed([message.id for message, _attempts, _error in before])
-    for message, attempts, last_error in before:
-        audit_requeue(message, attempts, last_error, via="cli")
+    columns = (OutboxEmail.id, OutboxEmail.recipient, OutboxEmail.attempts, OutboxEmail.last_error)
+    failed = db.session.execute(select(*columns).where(OutboxEmail.status == "failed")).all()
+    requeued = set(requeue_failed([row.id for row in failed]))
+    for row in failed:
+        if row.id in requeued:  # not sent back meanwhile by someone else
+            audit_requeue(*row, via="cli")
     db.session.commit()
-    return ids
+    return sorted(requeued)
 
 
-def audit_requeue(message, attempts, last_error, actor_id=None, ip=None, **details):
+def audit_requeue(message_id, recipient, attempts, last_error, actor_id=None, ip=None, **details):
     record_audit(
         "email_requeued",
         actor_id=actor_id,
         target_type="email",
-        target_id=message.id,
+        target_id=message_id,
         ip=ip,
-        recipient=message.recipient,
+        recipient=recipient,
         attempts=attempts,
         last_error=(last_error or "")[:500],
         **details,

@@ -4,6 +4,7 @@
 import pytest
 from sqlalchemy import select
 
+import app.email
 from app.audit import AuditEntry
 from app.email import OutboxEmail, queue_email
 
@@ -84,7 +85,10 @@ def test_a_failed_message_is_requeued_audited_and_then_sent(
     assert len(smtp_server.messages) == 1, "a sent message is never sent again this way"
 
 
-def test_send_mail_retry_failed_requeues_every_failed_message_and_sends_it(runner, db, smtp_server):
+def test_send_mail_retry_failed_requeues_every_failed_message_and_sends_it(
+    runner, db, smtp_server, monkeypatch
+):
+    monkeypatch.setattr(app.email, "REQUEUE_CHUNK", 1)  # one statement per id: chunks add up
     ids = queue(db, ["failed", "sent", "failed"])
     result = runner.invoke(args=["send-mail", "--retry-failed", "--once"])
     assert result.exit_code == 0, result.output

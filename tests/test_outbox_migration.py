@@ -13,9 +13,9 @@ from app import MIGRATIONS_DIR
 from app.extensions import db
 from tests.test_migrations import scratch_app, scratch_database_url  # noqa: F401  (fixtures)
 
-OUTBOX_0006 = "0006outboxlease"
+OUTBOX_0007 = "0007outboxlease"
 # The revision before it, whichever that is once merged.
-BEFORE = ScriptDirectory(str(MIGRATIONS_DIR)).get_revision(OUTBOX_0006).down_revision
+BEFORE = ScriptDirectory(str(MIGRATIONS_DIR)).get_revision(OUTBOX_0007).down_revision
 
 
 def add_rows_the_old_way():
@@ -49,7 +49,7 @@ def test_existing_rows_get_a_message_id_and_keep_everything_else(scratch_app):  
     upgrade(directory=str(MIGRATIONS_DIR), revision=BEFORE)
     add_rows_the_old_way()
     before = outbox_rows()
-    upgrade(directory=str(MIGRATIONS_DIR), revision=OUTBOX_0006)
+    upgrade(directory=str(MIGRATIONS_DIR), revision=OUTBOX_0007)
 
     after = outbox_rows()
     assert [row["id"] for row in after] == [row["id"] for row in before]
@@ -68,7 +68,7 @@ def test_the_downgrade_keeps_every_row(scratch_app):  # noqa: F811
     upgrade(directory=str(MIGRATIONS_DIR), revision=BEFORE)
     add_rows_the_old_way()
     before = outbox_rows()
-    upgrade(directory=str(MIGRATIONS_DIR), revision=OUTBOX_0006)
+    upgrade(directory=str(MIGRATIONS_DIR), revision=OUTBOX_0007)
     downgrade(directory=str(MIGRATIONS_DIR), revision=BEFORE)
     assert outbox_rows() == before
     with pytest.raises(IntegrityError), db.engine.begin() as conn:

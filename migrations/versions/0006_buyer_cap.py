@@ -1,6 +1,6 @@
 """buyer cap: bookings indexed by (buyer_id, event_id) instead of buyer_id alone
 
-Revision ID: 0007buyercap
+Revision ID: 0006buyercap
 Revises: b6d2e4f81a07
 Create Date: 2026-12-02 10:00:00
 
@@ -13,7 +13,7 @@ serves the lookups by buyer), so a booking still writes as many index entries as
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0007buyercap"
+revision = "0006buyercap"
 down_revision = "b6d2e4f81a07"
 branch_labels = None
 depends_on = None

@@ -1,7 +1,7 @@
 """outbox lease: a Message-ID per message, claims under a renewed lease, the retry window
 
-Revision ID: 0006outboxlease
-Revises: 0007buyercap
+Revision ID: 0007outboxlease
+Revises: 0006buyercap
 Create Date: 2026-12-01 21:00:00
 
 - message_id: the Message-ID header, fixed at queue time so that every try of a message (a
@@ -24,9 +24,9 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0006outboxlease"
+revision = "0007outboxlease"
 # Written after 0004; follows the newest head when merged (main had 0005 and 0007 by then).
-down_revision = "0007buyercap"
+down_revision = "0006buyercap"
 branch_labels = None
 depends_on = None
 

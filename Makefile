@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := main.py
 
-.PHONY: run run-https test e2e fuzz lint format migrate seed clean bench bench-smoke
+.PHONY: run run-https serve-production test e2e fuzz lint format migrate seed clean bench bench-smoke
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,11 @@ run: seed
 run-https: seed
 	$(BIN)/flask make-cert --cert instance/cert.pem --key instance/key.pem
 	TLS_CERT_FILE=instance/cert.pem TLS_KEY_FILE=instance/key.pem $(BIN)/python main.py
+
+## make serve-production: gunicorn (gunicorn.conf.py) on a unix socket behind nginx on SERVE_BIND
+## (127.0.0.1:8080); needs the nginx binary (README "Production"). Migrate first (`make migrate`).
+serve-production: $(VENV)/.installed
+	$(BIN)/python -m app.ops.serve
 
 ## make test: install the test requirements and run the suite (TEST_DATABASE_URL for PostgreSQL).
 test: $(VENV)/.installed-dev

@@ -127,6 +127,10 @@ class Config:
     MAX_TICKETS_PER_BUYER = env_int("MAX_TICKETS_PER_BUYER", 20)
     CORS_ORIGINS = env("CORS_ORIGINS", "")
     TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0)
+    # `python -m app.ops.serve` (nginx in front of gunicorn): nginx's address, and the directory
+    # of its rendered config, gunicorn's unix socket, pid files, temporary files and logs.
+    SERVE_BIND = env("SERVE_BIND", "127.0.0.1:8080")
+    SERVE_RUNTIME_DIR = env("SERVE_RUNTIME_DIR", str(INSTANCE_DIR / "serve"))
     TLS_CERT_FILE = env("TLS_CERT_FILE")
     TLS_KEY_FILE = env("TLS_KEY_FILE")
 

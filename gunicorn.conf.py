@@ -16,6 +16,18 @@ max_requests_jitter = 200
 accesslog = None  # the app logs one structured line per request itself (logger app.access)
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+# On a unix socket gunicorn is behind the local nginx (python -m app.ops.serve), whose limits
+# (8 KB lines, 32 KB of headers) are the ones met: gunicorn's largest values (8190 is the most
+# limit_request_line takes) so that it never answers its own HTML errors to what nginx let
+# through. On TCP, gunicorn's defaults.
+_behind_nginx = bind.startswith("unix:")
+limit_request_line = int(
+    os.environ.get("GUNICORN_LIMIT_REQUEST_LINE", 8190 if _behind_nginx else 4094)
+)
+limit_request_field_size = int(os.environ.get("GUNICORN_LIMIT_REQUEST_FIELD_SIZE", 8190))
+limit_request_fields = int(
+    os.environ.get("GUNICORN_LIMIT_REQUEST_FIELDS", 32768 if _behind_nginx else 100)
+)
 # Honour X-Forwarded-* only from these addresses (the load balancer); TRUSTED_PROXIES in the app.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 

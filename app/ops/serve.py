@@ -82,7 +82,9 @@ def gunicorn_env(socket_path):
 def start_gunicorn(socket_path):
     # From the project directory, so that gunicorn reads gunicorn.conf.py.
     command = [sys.executable, "-m", "gunicorn", "main:app"]
-    return subprocess.Popen(command, cwd=BASE_DIR, env=gunicorn_env(socket_path))  # noqa: S603
+    env = gunicorn_env(socket_path)
+    # Its own process group, like nginx's: a SIGKILL of last resort reaches its workers too.
+    return subprocess.Popen(command, cwd=BASE_DIR, env=env, start_new_session=True)  # noqa: S603
 
 
 def wait_for_socket(socket_path, gunicorn):
@@ -99,12 +101,13 @@ def wait_for_socket(socket_path, gunicorn):
 def start_nginx(nginx, runtime, conf):
     command = [nginx, "-g", "daemon off;", "-p", str(runtime), "-c", str(conf)]
     command += ["-e", str(runtime / "nginx-error.log")]  # not /var/log/nginx, even at start-up
-    return subprocess.Popen(command, cwd=runtime)  # noqa: S603  (our own command line)
+    return subprocess.Popen(command, cwd=runtime, start_new_session=True)  # noqa: S603
 
 
 def stop(processes):
-    """SIGTERM to every live process (gunicorn: graceful; nginx: fast), then SIGKILL to any that
-    is still there after STOP_WAIT_SECONDS."""
+    """SIGTERM to every live process (gunicorn: graceful; nginx: fast), then SIGKILL to the
+    process group of any that is still there after STOP_WAIT_SECONDS (a master killed alone
+    would leave its workers holding the port)."""
     for process in processes:
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
@@ -113,7 +116,7 @@ def stop(processes):
         try:
             process.wait(timeout=max(deadline - time.monotonic(), 0.1))
         except subprocess.TimeoutExpired:
-            process.kill()
+            os.killpg(process.pid, signal.SIGKILL)
             process.wait(timeout=10)
 
 

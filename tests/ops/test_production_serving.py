@@ -32,12 +32,8 @@ HEALTH_BOUND = 1.0  # the issue's bound on /health under slow clients
 CHEAP_HASHES = {"ARGON2_TIME_COST": "1", "ARGON2_MEMORY_COST": "1024", "ARGON2_PARALLELISM": "1"}
 
 
-@pytest.fixture()
-def production_server(db):
-    """The launcher as a subprocess with 2 gunicorn workers; yields nginx's base URL."""
-    port = free_port()
-    # A short path: a unix socket's path must stay under 108 bytes.
-    runtime = tempfile.mkdtemp(prefix="tapestry-serve-")
+def launch(port, runtime):
+    """The launcher as a subprocess with 2 gunicorn workers, nginx on `port`."""
     env = {
         **os.environ,
         **CHEAP_HASHES,
@@ -48,16 +44,43 @@ def production_server(db):
         "SERVE_BIND": f"127.0.0.1:{port}",
         "SERVE_RUNTIME_DIR": runtime,
     }
-    command = [sys.executable, "-m", "app.ops.serve"]
-    process = subprocess.Popen(command, cwd=BASE_DIR, env=env)
-    url = f"http://127.0.0.1:{port}"
+    return subprocess.Popen([sys.executable, "-m", "app.ops.serve"], cwd=BASE_DIR, env=env)
+
+
+@pytest.fixture()
+def runtime_dir():
+    # A short path: a unix socket's path must stay under 108 bytes.
+    runtime = tempfile.mkdtemp(prefix="tapestry-serve-")
+    yield runtime
+    shutil.rmtree(runtime, ignore_errors=True)
+
+
+@pytest.fixture()
+def production_server(db, runtime_dir):
+    """Yields nginx's base URL, the launcher serving the suite's database."""
+    port = free_port()
+    process = launch(port, runtime_dir)
     try:
-        wait_until_healthy(url, process)
-        yield url
+        wait_until_healthy(f"http://127.0.0.1:{port}", process)
+        yield f"http://127.0.0.1:{port}"
     finally:
         process.terminate()
         process.wait(timeout=60)
-        shutil.rmtree(runtime, ignore_errors=True)
+
+
+def test_sigterm_stops_nginx_and_gunicorn(db, runtime_dir):
+    port = free_port()
+    process = launch(port, runtime_dir)
+    try:
+        wait_until_healthy(f"http://127.0.0.1:{port}", process)
+    finally:
+        process.terminate()
+        status = process.wait(timeout=60)
+    assert status == 0
+    with pytest.raises(ConnectionRefusedError):  # nginx is gone
+        socket.create_connection(("127.0.0.1", port), timeout=5).close()
+    assert not os.path.exists(os.path.join(runtime_dir, "gunicorn.sock"))  # gunicorn too
+    assert not os.path.exists(os.path.join(runtime_dir, "nginx.pid"))
 
 
 def open_slow_connections(url, head):

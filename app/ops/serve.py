@@ -40,15 +40,9 @@ def find_nginx():
     return path
 
 
-def nginx_listen(bind):
-    """nginx's `listen` value for SERVE_BIND: host:port, [v6]:port, a port, or unix:PATH."""
-    if not bind.strip():
-        raise ServeError("SERVE_BIND is empty: set it to host:port, e.g. 127.0.0.1:8080.")
-    return bind.strip()
-
-
 def render_config(runtime, listen, upstream_socket):
-    # As root, nginx's workers would run as `nobody`, who may not reach the socket in the clone.
+    # As root, nginx's workers would run as `nobody`, who may not reach the socket in the clone;
+    # run the service as an unprivileged user (systemd User=) and they run as that user.
     user = "user root;" if os.geteuid() == 0 else ""
     text = TEMPLATE.read_text()
     for placeholder, value in {
@@ -143,7 +137,7 @@ def interrupt(_number, _frame):
 def serve():
     signal.signal(signal.SIGTERM, interrupt)
     nginx = find_nginx()
-    listen = nginx_listen(Config.SERVE_BIND)
+    listen = Config.SERVE_BIND  # host:port, [v6]:port or a port, as nginx takes it
     runtime = Path(Config.SERVE_RUNTIME_DIR).resolve()
     socket_path = prepare_runtime(runtime)
     conf = render_config(runtime, listen, socket_path)

@@ -8,22 +8,21 @@ Linking an account whose email was never verified discards its password and void
 first: whoever registered the address without owning it loses the account to its owner.
 """
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.audit import record_audit
 from app.auth.models import OAuthIdentity, User
 from app.auth.service import (
-    AccountBlocked,
     LoginResult,
     find_user_by_email,
+    finish_login,
     mfa_token,
     normalise_email,
     refuse_unusable_account,
     renew_security_stamp,
     username_from_email,
 )
-from app.auth.tokens import now_utc, start_session
 from app.errors import AppError, BadRequest, Conflict, Forbidden
 from app.extensions import db
 
@@ -89,14 +88,13 @@ def sign_in_once(profile, role, client):
         if user.totp_enabled:
             # The failure count resets only once every factor is through (login_second_factor).
             result = LoginResult(user, mfa_token=mfa_token(user, profile.provider))
-        else:
-            mark_signed_in(user)
-            result = LoginResult(user, tokens=start_session(user, profile.provider, client))
+            db.session.commit()
+            return result
+        # The same reset, session and commit as a password login (refused if blocked meanwhile).
+        return finish_login(user, profile.provider, client)
     except AppError:
         db.session.rollback()  # neither the link nor the new account outlive a refusal
         raise
-    db.session.commit()
-    return result
 
 
 def linked_user(profile):
@@ -164,14 +162,3 @@ def create_user(profile, email, role):
     )
     db.session.add(user)
     return user
-
-
-def mark_signed_in(user):
-    """Resets the failed-login count, unless a concurrent failure blocked the account meanwhile."""
-    result = db.session.execute(
-        update(User)
-        .where(User.id == user.id, User.is_blocked.is_(False))
-        .values(failed_login_count=0, last_login_at=now_utc())
-    )
-    if result.rowcount != 1:
-        raise AccountBlocked()

@@ -103,3 +103,12 @@ def test_send_mail_retry_failed_requeues_every_failed_message_and_sends_it(
     ).all()
     assert sorted(audited) == [ids[0], ids[2]]
     assert {row.status for row in db.session.scalars(select(OutboxEmail))} == {"sent"}
+
+
+def test_requeueing_one_message_leaves_another_failed_message_failed(client, db, as_admin):
+    [target, other] = queue(db, ["failed", "failed"])
+    assert client.post(f"/admin/outbox/{target}/retry", headers=as_admin).status_code == 200
+    db.session.expire_all()
+    bystander = db.session.get(OutboxEmail, other)
+    assert (bystander.status, bystander.attempts) == ("failed", 8)
+    assert db.session.get(OutboxEmail, target).status == "pending"
